@@ -1,0 +1,81 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// One strict settings list shared by every target.
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "WorkFlow",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "workflow", targets: ["workflow"]),
+        .library(name: "WorkFlowEngine", targets: ["WorkFlowEngine"]),
+        .library(name: "WorkFlowModules", targets: ["WorkFlowModules"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .target(
+            name: "WorkFlowEngine",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "WorkFlowModules",
+            dependencies: [
+                "WorkFlowEngine",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "WorkFlowCLI",
+            dependencies: [
+                "WorkFlowEngine",
+                "WorkFlowModules",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "workflow",
+            dependencies: ["WorkFlowCLI"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "workflow-bench",
+            dependencies: ["WorkFlowEngine", "WorkFlowModules"],
+            path: "Benchmarks/EngineBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "WorkFlowEngineTests",
+            dependencies: ["WorkFlowEngine"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "WorkFlowModulesTests",
+            dependencies: ["WorkFlowModules", "WorkFlowEngine"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "WorkFlowCLITests",
+            dependencies: ["WorkFlowCLI", "WorkFlowEngine", "WorkFlowModules"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

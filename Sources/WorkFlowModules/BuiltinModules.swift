@@ -1,0 +1,15 @@
+import WorkFlowEngine
+
+/// The modules that ship with WorkFlow.
+public enum BuiltinModules {
+    /// Every built-in module, in the order `workflow modules` lists them.
+    public static func all() -> [any Module] {
+        [
+        ]
+    }
+
+    /// A registry holding every built-in module.
+    public static func registry() -> ModuleRegistry {
+        ModuleRegistry(all())
+    }
+}

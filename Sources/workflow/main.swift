@@ -1,0 +1,3 @@
+import WorkFlowCLI
+
+await WorkFlowCommand.main()
