@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Hides secrets before anything is logged or recorded: the values of secret system variables
 /// wherever they appear, and the values of parameters whose names say they are secret
@@ -60,4 +61,24 @@ public struct SecretMasker: Sendable, Equatable {
         default: return value
         }
     }
+}
+
+/// The secrets a run has seen so far, shared by its steps' loggers and records.
+public final class RunSecrets: Sendable {
+    private let state: Mutex<SecretMasker>
+
+    public init(_ masker: SecretMasker = SecretMasker()) {
+        state = Mutex(masker)
+    }
+
+    /// Remembers secret values so that every later log line and record hides them.
+    public func add(_ secrets: [String]) {
+        guard !secrets.isEmpty else { return }
+        state.withLock { masker in
+            for secret in secrets { masker.add(secret) }
+        }
+    }
+
+    /// A snapshot of the masker.
+    public var masker: SecretMasker { state.withLock { $0 } }
 }

@@ -25,22 +25,22 @@ public final class StepLogger: Sendable {
     private let forward: Logger
     private let clock: any EngineClock
     private let lineLimit: Int
-    private let masker: SecretMasker
+    private let secrets: RunSecrets
 
     private struct State {
         var lines: [StepLogLine] = []
         var dropped = 0
     }
 
-    public init(forwardingTo logger: Logger, clock: any EngineClock, masker: SecretMasker = SecretMasker(), lineLimit: Int = StepLogger.defaultLineLimit) {
+    public init(forwardingTo logger: Logger, clock: any EngineClock, secrets: RunSecrets = RunSecrets(), lineLimit: Int = StepLogger.defaultLineLimit) {
         self.forward = logger
         self.clock = clock
         self.lineLimit = lineLimit
-        self.masker = masker
+        self.secrets = secrets
     }
 
     public func log(_ level: Logger.Level, _ message: String) {
-        let text = masker.mask(message)
+        let text = secrets.masker.mask(message)
         forward.log(level: level, "\(text)")
         let line = StepLogLine(time: clock.now(), level: level, message: text)
         state.withLock { state in
