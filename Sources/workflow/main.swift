@@ -1,3 +1,3 @@
 import WorkFlowCLI
 
-await WorkFlowCommand.main()
+await WorkFlowCommand.runMain()
