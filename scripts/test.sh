@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Sets up everything the tests need and runs the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+ensure_build_dependencies
+
+echo "==> building (debug) with tests"
+swift build --build-tests
+
+echo "==> running the test suite"
+swift test --skip-build --disable-xctest 2>&1 | tee .build/test-output.txt
