@@ -16,12 +16,20 @@ struct ModulesCommand: AsyncParsableCommand {
     @Flag(help: "Print the descriptors as JSON.")
     var json = false
 
+    @Flag(help: "Print the reference as Markdown (docs/modules.md is made this way).")
+    var markdown = false
+
+    func validate() throws {
+        if json && markdown { throw ValidationError("choose one of --json and --markdown") }
+    }
+
     func run() async throws {
-        let code = ModulesCommand.list(module: module, json: json, registry: BuiltinModules.registry(), console: StandardConsole())
+        let code = ModulesCommand.list(
+            module: module, json: json, markdown: markdown, registry: BuiltinModules.registry(), console: StandardConsole())
         if code != 0 { throw ExitCode(code) }
     }
 
-    static func list(module: String?, json: Bool, registry: ModuleRegistry, console: any Console) -> Int32 {
+    static func list(module: String?, json: Bool, markdown: Bool = false, registry: ModuleRegistry, console: any Console) -> Int32 {
         var descriptors = registry.descriptors
         if let module {
             descriptors = descriptors.filter { $0.name == module }
@@ -32,6 +40,10 @@ struct ModulesCommand: AsyncParsableCommand {
         }
         if json {
             console.out(JSONWriter.prettyString(from: .array(descriptors.map(Self.json))) + "\n")
+            return 0
+        }
+        if markdown {
+            console.out(Self.markdown(descriptors))
             return 0
         }
         var text = ""
@@ -76,5 +88,38 @@ struct ModulesCommand: AsyncParsableCommand {
                     ]
                 }),
         ]
+    }
+
+    /// The module reference in Markdown.
+    static func markdown(_ descriptors: [ModuleDescriptor]) -> String {
+        var text = """
+            # Modules
+
+            The built-in modules, their methods, parameters and results. This file is generated \
+            from the modules themselves: `workflow modules --markdown > docs/modules.md`.
+
+            A step fails when its module throws (a missing required parameter, a value of the \
+            wrong type) or returns `"status": false`; the step's `error` then says why.
+
+            """
+        for d in descriptors {
+            text += "\n## \(d.name)\n\n\(d.doc)\n"
+            for m in d.methods {
+                text += "\n### \(d.name).\(m.name)\n\n\(m.doc)\n\n"
+                if m.parameters.isEmpty {
+                    text += "No parameters.\n\n"
+                } else {
+                    text += "| parameter | type | required | default | meaning |\n|---|---|---|---|---|\n"
+                    for p in m.parameters {
+                        let fallback = p.defaultValue.map { "`\(JSONWriter.string(from: $0))`" } ?? ""
+                        let doc = p.doc.replacingOccurrences(of: "|", with: "\\|")
+                        text += "| `\(p.name)` | \(p.typeDescription) | \(p.required ? "yes" : "") | \(fallback) | \(doc) |\n"
+                    }
+                    text += "\n"
+                }
+                text += "Result: `\(m.result)`\n"
+            }
+        }
+        return text
     }
 }

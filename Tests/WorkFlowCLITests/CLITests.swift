@@ -274,3 +274,17 @@ struct ParsingTests {
         }
     }
 }
+
+@Suite("generated documentation")
+struct DocumentationTests {
+    @Test("docs/modules.md is the output of workflow modules --markdown")
+    func modulesReference() throws {
+        let generated = ModulesCommand.markdown(BuiltinModules.registry().descriptors)
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/modules.md").standardized
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+            try Data(generated.utf8).write(to: file)
+        }
+        let committed = try String(contentsOf: file, encoding: .utf8)
+        #expect(committed == generated, "regenerate with: UPDATE_GOLDEN=1 swift test --filter DocumentationTests")
+    }
+}
