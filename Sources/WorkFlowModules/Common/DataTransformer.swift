@@ -17,7 +17,7 @@ public struct DataTransformerModule: Module {
         let reader = ParameterReader(params)
         switch method {
         case "dicts2df":
-            let records = try RecordList.parse(reader, "data")
+            let records = try FilterModule.RecordList.parse(reader, "data")
             let table = Self.table(from: records)
             context.logger.info("dicts2df: \(records.count) record(s) into a table of \(table.columns.count) column(s)")
             return .success(["status": true, "data": table.json])
@@ -27,7 +27,7 @@ public struct DataTransformerModule: Module {
             switch data {
             case .array:
                 // Already records, as the seed's callers sometimes passed them.
-                records = try RecordList.parse(data, path: "data").map(JSONValue.object)
+                records = try FilterModule.RecordList.parse(data, path: "data").map(JSONValue.object)
             case .object(let object):
                 records = try Table(object, path: "data").records.map(JSONValue.object)
             default:
@@ -76,74 +76,76 @@ public struct DataTransformerModule: Module {
         ])
 }
 
-/// The JSON table that stands in for the seed's DataFrame.
-struct Table: Equatable {
-    var columns: [String]
-    var rows: [[JSONValue]]
+extension DataTransformerModule {
+    /// The JSON table that stands in for the seed's DataFrame.
+    struct Table: Equatable {
+        var columns: [String]
+        var rows: [[JSONValue]]
 
-    init(columns: [String], rows: [[JSONValue]]) {
-        self.columns = columns
-        self.rows = rows
-    }
+        init(columns: [String], rows: [[JSONValue]]) {
+            self.columns = columns
+            self.rows = rows
+        }
 
-    /// Reads and checks a table: unique string columns, and rows of exactly one value per column.
-    init(_ object: JSONObject, path: String) throws(ParameterError) {
-        let shape = #"(a table is {"columns": [...], "rows": [[...], ...]})"#
-        guard let columnsValue = object["columns"] else {
-            throw ParameterError(path: "\(path).columns", message: "is required \(shape)")
-        }
-        guard case .array(let columnItems) = columnsValue else {
-            throw ParameterError(
-                path: "\(path).columns",
-                message: "expected an array of column names, got \(ParameterReader.describe(columnsValue))")
-        }
-        var columns: [String] = []
-        var seen = Set<String>()
-        for (i, item) in columnItems.enumerated() {
-            guard case .string(let name) = item else {
+        /// Reads and checks a table: unique string columns, and rows of exactly one value per column.
+        init(_ object: JSONObject, path: String) throws(ParameterError) {
+            let shape = #"(a table is {"columns": [...], "rows": [[...], ...]})"#
+            guard let columnsValue = object["columns"] else {
+                throw ParameterError(path: "\(path).columns", message: "is required \(shape)")
+            }
+            guard case .array(let columnItems) = columnsValue else {
                 throw ParameterError(
-                    path: "\(path).columns[\(i)]", message: "expected a column name, got \(ParameterReader.describe(item))")
+                    path: "\(path).columns",
+                    message: "expected an array of column names, got \(ParameterReader.describe(columnsValue))")
             }
-            guard seen.insert(name).inserted else {
-                throw ParameterError(path: "\(path).columns[\(i)]", message: "duplicate column \"\(name)\"")
+            var columns: [String] = []
+            var seen = Set<String>()
+            for (i, item) in columnItems.enumerated() {
+                guard case .string(let name) = item else {
+                    throw ParameterError(
+                        path: "\(path).columns[\(i)]", message: "expected a column name, got \(ParameterReader.describe(item))")
+                }
+                guard seen.insert(name).inserted else {
+                    throw ParameterError(path: "\(path).columns[\(i)]", message: "duplicate column \"\(name)\"")
+                }
+                columns.append(name)
             }
-            columns.append(name)
-        }
 
-        guard let rowsValue = object["rows"] else {
-            throw ParameterError(path: "\(path).rows", message: "is required \(shape)")
-        }
-        guard case .array(let rowItems) = rowsValue else {
-            throw ParameterError(
-                path: "\(path).rows", message: "expected an array of rows, got \(ParameterReader.describe(rowsValue))")
-        }
-        var rows: [[JSONValue]] = []
-        rows.reserveCapacity(rowItems.count)
-        for (i, item) in rowItems.enumerated() {
-            guard case .array(let values) = item else {
+            guard let rowsValue = object["rows"] else {
+                throw ParameterError(path: "\(path).rows", message: "is required \(shape)")
+            }
+            guard case .array(let rowItems) = rowsValue else {
                 throw ParameterError(
-                    path: "\(path).rows[\(i)]", message: "expected an array of values, got \(ParameterReader.describe(item))")
+                    path: "\(path).rows", message: "expected an array of rows, got \(ParameterReader.describe(rowsValue))")
             }
-            guard values.count == columns.count else {
-                throw ParameterError(
-                    path: "\(path).rows[\(i)]", message: "expected \(columns.count) values, got \(values.count)")
+            var rows: [[JSONValue]] = []
+            rows.reserveCapacity(rowItems.count)
+            for (i, item) in rowItems.enumerated() {
+                guard case .array(let values) = item else {
+                    throw ParameterError(
+                        path: "\(path).rows[\(i)]", message: "expected an array of values, got \(ParameterReader.describe(item))")
+                }
+                guard values.count == columns.count else {
+                    throw ParameterError(
+                        path: "\(path).rows[\(i)]", message: "expected \(columns.count) values, got \(values.count)")
+                }
+                rows.append(values)
             }
-            rows.append(values)
+            self.columns = columns
+            self.rows = rows
         }
-        self.columns = columns
-        self.rows = rows
-    }
 
-    var json: JSONValue {
-        ["columns": .array(columns.map(JSONValue.string)), "rows": .array(rows.map(JSONValue.array))]
-    }
+        var json: JSONValue {
+            ["columns": .array(columns.map(JSONValue.string)), "rows": .array(rows.map(JSONValue.array))]
+        }
 
-    /// One object per row, keys in column order.
-    var records: [JSONObject] {
-        rows.map { values in
-            var record = JSONObject(minimumCapacity: columns.count)
-            for (column, value) in zip(columns, values) { record[column] = value }
-            return record
+        /// One object per row, keys in column order.
+        var records: [JSONObject] {
+            rows.map { values in
+                var record = JSONObject(minimumCapacity: columns.count)
+                for (column, value) in zip(columns, values) { record[column] = value }
+                return record
+            }
         }
     }
 }

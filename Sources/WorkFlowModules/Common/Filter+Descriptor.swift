@@ -16,7 +16,7 @@ extension FilterModule {
                         ParameterDescriptor(
                             "conditions", .array, required: true,
                             doc: "Conditions {col, op, value}, all of which must hold; op is one of "
-                                + "\(FilterCondition.Operator.names)."),
+                                + "\(Condition.Operator.names)."),
                     ],
                     result: result),
                 MethodDescriptor(
@@ -24,7 +24,8 @@ extension FilterModule {
                     doc: "Keeps, renames and drops keys of every record, in that order.",
                     parameters: [
                         data,
-                        ParameterDescriptor("cols", [.array, .string], doc: "Keys to keep, in this order; absent ones are skipped."),
+                        ParameterDescriptor(
+                            "cols", [.array, .string], doc: "Keys to keep, in this order; absent ones are skipped."),
                         ParameterDescriptor("rename", .object, doc: "Old key to new key; a renamed key keeps its position."),
                         ParameterDescriptor("drop", [.array, .string], doc: "Keys to remove."),
                     ],
@@ -34,7 +35,8 @@ extension FilterModule {
                     doc: "Sorts the records by one or more keys, stably; missing and null values go last.",
                     parameters: [
                         data,
-                        ParameterDescriptor("by", [.string, .array], required: true, doc: "The key, or the keys in priority order."),
+                        ParameterDescriptor(
+                            "by", [.string, .array], required: true, doc: "The key, or the keys in priority order."),
                         ParameterDescriptor(
                             "ascending", [.boolean, .array], default: true,
                             doc: "One direction for every key, or an array with one per key."),
@@ -45,7 +47,9 @@ extension FilterModule {
                     doc: "Drops records whose key was already seen, keeping the first.",
                     parameters: [
                         data,
-                        ParameterDescriptor("cols", [.array, .string], doc: "Keys that make a record's identity (default: the whole record)."),
+                        ParameterDescriptor(
+                            "cols", [.array, .string],
+                            doc: "Keys that make a record's identity (default: the whole record)."),
                     ],
                     result: result),
                 MethodDescriptor(
@@ -53,7 +57,8 @@ extension FilterModule {
                     doc: "Keeps count records starting at offset.",
                     parameters: [
                         data,
-                        ParameterDescriptor("count", .integer, required: true, doc: "How many records to keep (not negative)."),
+                        ParameterDescriptor(
+                            "count", .integer, required: true, doc: "How many records to keep (not negative)."),
                         ParameterDescriptor("offset", .integer, default: 0, doc: "How many records to skip first (not negative)."),
                     ],
                     result: result),

@@ -26,8 +26,8 @@ public struct FilterModule: Module {
         case "filter":
             let rows = try RecordList.parse(reader, "data")
             let conditions = try Self.conditionObjects(reader)
-            return respond(method, rows: rows, context: context) { rows throws(FilterFailure) in
-                try Self.filter(rows, conditions: try FilterCondition.parse(conditions))
+            return respond(method, rows: rows, context: context) { rows throws(Failure) in
+                try Self.filter(rows, conditions: try Condition.parse(conditions))
             }
         case "select":
             let rows = try RecordList.parse(reader, "data")
@@ -36,7 +36,7 @@ public struct FilterModule: Module {
         case "sort":
             let rows = try RecordList.parse(reader, "data")
             let request = try SortRequest(reader)
-            return respond(method, rows: rows, context: context) { rows throws(FilterFailure) in
+            return respond(method, rows: rows, context: context) { rows throws(Failure) in
                 try request.sort(rows)
             }
         case "dedup":
@@ -49,7 +49,7 @@ public struct FilterModule: Module {
             try Self.requireWholeNumber(reader, "offset")
             let count = try reader.int("count")
             let offset = try reader.int("offset", default: 0)
-            return respond(method, rows: rows, context: context) { rows throws(FilterFailure) in
+            return respond(method, rows: rows, context: context) { rows throws(Failure) in
                 try Self.limit(rows, count: count, offset: offset)
             }
         default:
@@ -64,11 +64,11 @@ public struct FilterModule: Module {
     /// Runs `transform` on non-empty data and wraps its answer in the seed's result shape.
     private func respond(
         _ method: String, rows: [JSONObject], context: StepContext,
-        _ transform: ([JSONObject]) throws(FilterFailure) -> [JSONObject]
+        _ transform: ([JSONObject]) throws(Failure) -> [JSONObject]
     ) -> ModuleOutput {
-        let failure: FilterFailure
+        let failure: Failure
         if rows.isEmpty {
-            failure = FilterFailure("data is empty")
+            failure = Failure("data is empty")
         } else {
             do {
                 let out = try transform(rows)
@@ -123,9 +123,9 @@ public struct FilterModule: Module {
     // MARK: - limit
 
     /// `rows[offset ..< offset + count]`, clamped to the rows there are.
-    static func limit(_ rows: [JSONObject], count: Int, offset: Int) throws(FilterFailure) -> [JSONObject] {
-        guard count >= 0 else { throw FilterFailure("count: must not be negative, got \(count)") }
-        guard offset >= 0 else { throw FilterFailure("offset: must not be negative, got \(offset)") }
+    static func limit(_ rows: [JSONObject], count: Int, offset: Int) throws(Failure) -> [JSONObject] {
+        guard count >= 0 else { throw Failure("count: must not be negative, got \(count)") }
+        guard offset >= 0 else { throw Failure("offset: must not be negative, got \(offset)") }
         let start = min(offset, rows.count)
         let end = start + min(count, rows.count - start)
         return Array(rows[start..<end])
@@ -159,7 +159,7 @@ public struct FilterModule: Module {
     }
 
     /// The rows that meet every condition (AND); an empty list keeps every row.
-    static func filter(_ rows: [JSONObject], conditions: [FilterCondition]) throws(FilterFailure) -> [JSONObject] {
+    static func filter(_ rows: [JSONObject], conditions: [Condition]) throws(Failure) -> [JSONObject] {
         var out: [JSONObject] = []
         for (index, row) in rows.enumerated() {
             var keep = true
@@ -171,81 +171,81 @@ public struct FilterModule: Module {
         }
         return out
     }
-}
 
-/// Why a Filter method answered the failure shape; the message names the field at fault.
-struct FilterFailure: Error, Equatable {
-    var message: String
+    /// Why a Filter method answered the failure shape; the message names the field at fault.
+    struct Failure: Error, Equatable {
+        var message: String
 
-    init(_ message: String) {
-        self.message = message
-    }
-}
-
-/// Reads a parameter that must be an array of objects (records).
-enum RecordList {
-    static func parse(_ reader: ParameterReader, _ name: String) throws(ParameterError) -> [JSONObject] {
-        try parse(try reader.required(name), path: name)
-    }
-
-    static func parse(_ value: JSONValue, path: String) throws(ParameterError) -> [JSONObject] {
-        guard case .array(let items) = value else {
-            throw ParameterError(path: path, message: "expected an array of objects, got \(ParameterReader.describe(value))")
+        init(_ message: String) {
+            self.message = message
         }
-        var rows: [JSONObject] = []
-        rows.reserveCapacity(items.count)
-        for (i, item) in items.enumerated() {
-            guard case .object(let row) = item else {
-                throw ParameterError(path: "\(path)[\(i)]", message: "expected an object, got \(ParameterReader.describe(item))")
+    }
+
+    /// Reads a parameter that must be an array of objects (records).
+    enum RecordList {
+        static func parse(_ reader: ParameterReader, _ name: String) throws(ParameterError) -> [JSONObject] {
+            try parse(try reader.required(name), path: name)
+        }
+
+        static func parse(_ value: JSONValue, path: String) throws(ParameterError) -> [JSONObject] {
+            guard case .array(let items) = value else {
+                throw ParameterError(path: path, message: "expected an array of objects, got \(ParameterReader.describe(value))")
             }
-            rows.append(row)
-        }
-        return rows
-    }
-}
-
-/// `select`'s parameters: keep `cols`, then `rename`, then `drop`.
-struct Projection {
-    var columns: [String]?
-    var renames: [String: String]?
-    var drops: Set<String>?
-
-    init(_ reader: ParameterReader) throws(ParameterError) {
-        columns = try reader.optionalStringList("cols")
-        if let rename = try reader.optionalObject("rename") {
-            var names: [String: String] = [:]
-            for (from, to) in rename {
-                guard case .string(let name) = to else {
-                    throw reader.mismatch("rename.\(from)", expected: "a string", got: to)
+            var rows: [JSONObject] = []
+            rows.reserveCapacity(items.count)
+            for (i, item) in items.enumerated() {
+                guard case .object(let row) = item else {
+                    throw ParameterError(path: "\(path)[\(i)]", message: "expected an object, got \(ParameterReader.describe(item))")
                 }
-                names[from] = name
+                rows.append(row)
             }
-            renames = names
+            return rows
         }
-        drops = try reader.optionalStringList("drop").map(Set.init)
     }
 
-    func apply(_ row: JSONObject) -> JSONObject {
-        var row = row
-        if let columns {
-            var kept = JSONObject(minimumCapacity: columns.count)
-            for column in columns {
-                if let value = row[column] { kept[column] = value }
+    /// `select`'s parameters: keep `cols`, then `rename`, then `drop`.
+    struct Projection {
+        var columns: [String]?
+        var renames: [String: String]?
+        var drops: Set<String>?
+
+        init(_ reader: ParameterReader) throws(ParameterError) {
+            columns = try reader.optionalStringList("cols")
+            if let rename = try reader.optionalObject("rename") {
+                var names: [String: String] = [:]
+                for (from, to) in rename {
+                    guard case .string(let name) = to else {
+                        throw reader.mismatch("rename.\(from)", expected: "a string", got: to)
+                    }
+                    names[from] = name
+                }
+                renames = names
             }
-            row = kept
+            drops = try reader.optionalStringList("drop").map(Set.init)
         }
-        if let renames {
-            var renamed = JSONObject(minimumCapacity: row.count)
-            // Like the seed's dict comprehension: a renamed key that meets an existing one keeps
-            // the first position and the later value.
-            for (key, value) in row {
-                renamed[renames[key] ?? key] = value
+
+        func apply(_ row: JSONObject) -> JSONObject {
+            var row = row
+            if let columns {
+                var kept = JSONObject(minimumCapacity: columns.count)
+                for column in columns {
+                    if let value = row[column] { kept[column] = value }
+                }
+                row = kept
             }
-            row = renamed
+            if let renames {
+                var renamed = JSONObject(minimumCapacity: row.count)
+                // Like the seed's dict comprehension: a renamed key that meets an existing one keeps
+                // the first position and the later value.
+                for (key, value) in row {
+                    renamed[renames[key] ?? key] = value
+                }
+                row = renamed
+            }
+            if let drops {
+                row.removeAll { drops.contains($0.key) }
+            }
+            return row
         }
-        if let drops {
-            row.removeAll { drops.contains($0.key) }
-        }
-        return row
     }
 }
