@@ -3,12 +3,14 @@ import WorkFlowEngine
 /// `common.Filter`: filters, reshapes, sorts, de-duplicates and pages lists of records.
 ///
 /// Every method takes `data`, an array of objects, and answers `{"status": true, "data": [...],
-/// "count": N}`. Empty data, and problems that show only against the data (an unknown operator,
-/// values that cannot be compared, a negative count), answer the seed's failure shape
+/// "count": N}`. Empty data and bad request content (an unknown operator, a condition lacking a
+/// field, values that cannot be compared, a negative count) answer the seed's failure shape
 /// `{"status": false, "data": [], "count": 0}` with ``ModuleOutput/error`` saying why. A missing or
 /// mistyped parameter throws ``ParameterError`` and fails the step, as the seed's `KeyError` did.
 ///
 /// Differences from the seed, on purpose:
+/// - `filter` checks every condition's fields before looking at any row, and compares with
+///   ``JSONValue/looselyEquals(_:)``: `1 == 1.0`, but unlike Python `true != 1`.
 /// - `select` applies every one of `cols`, `rename` and `drop` that is given, in that order; the
 ///   seed applied only the first present of them.
 /// - `sort` keeps values as they are (the seed's pandas round trip turned ints into floats and
