@@ -5,6 +5,9 @@ public enum BuiltinModules {
     /// Every built-in module, in the order `workflow modules` lists them.
     public static func all() -> [any Module] {
         [
+            KtModule(),
+            FilterModule(),
+            DataTransformerModule(),
             MultiProcessModule(),
         ]
     }

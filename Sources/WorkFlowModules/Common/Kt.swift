@@ -28,7 +28,8 @@ public struct KtModule: Module {
             name: "common.Kt",
             doc: "Demo module: logs a message and echoes it back.",
             methods: [
-                MethodDescriptor("prt1", doc: "Logs msg and returns it prefixed with \"ret from \".", parameters: parameters, result: result),
+                MethodDescriptor(
+                    "prt1", doc: "Logs msg and returns it prefixed with \"ret from \".", parameters: parameters, result: result),
                 MethodDescriptor("prt2", doc: "Same as prt1.", parameters: parameters, result: result),
             ])
     }()
