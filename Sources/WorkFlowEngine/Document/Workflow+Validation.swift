@@ -96,7 +96,7 @@ extension Workflow {
     static func literalTypeProblem(_ value: JSONValue, parameter: ParameterDescriptor) -> String? {
         if value.isNull { return nil }
         if case .string(let s) = value {
-            if s.hasPrefix("@") || s.contains("${") { return nil }
+            if s.hasPrefix("@") || s.containsInterpolation { return nil }
             let trimmed = s.trimmingCharacters(in: .whitespaces)
             if parameter.types.contains(where: { $0 == .number || $0 == .integer }), Double(trimmed) != nil { return nil }
         }
@@ -113,7 +113,7 @@ extension Workflow {
             func collect(_ value: JSONValue, at valuePath: String) {
                 switch value {
                 case .string(let s):
-                    guard s.hasPrefix("@") || s.contains("${") else { return }
+                    guard s.hasPrefix("@") || s.containsInterpolation else { return }
                     do {
                         for r in try value.references() { found.append((valuePath, r)) }
                     } catch {

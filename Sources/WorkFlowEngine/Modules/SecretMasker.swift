@@ -30,14 +30,14 @@ public struct SecretMasker: Sendable, Equatable {
 
     public static func isSensitive(name: String) -> Bool {
         let lower = name.lowercased()
-        return sensitiveNameFragments.contains { lower.contains($0) }
+        return sensitiveNameFragments.contains { lower.containsBytes($0) }
     }
 
     /// `text` with every known secret replaced.
     public func mask(_ text: String) -> String {
         guard !secrets.isEmpty else { return text }
         var out = text
-        for secret in secrets where out.contains(secret) {
+        for secret in secrets where out.containsBytes(secret) {
             out = out.replacingOccurrences(of: secret, with: Self.mask)
         }
         return out

@@ -159,7 +159,7 @@ extension Reference {
     /// Follows `components` from `value`. When `literalKey` names a key of `value` itself,
     /// that key wins, as the seed looked up everything after the first dot as one key.
     func walk(from value: JSONValue, rootDescription: String) throws(ReferenceError) -> JSONValue {
-        if let literalKey, literalKey.contains(".") || literalKey.contains("["), case .object(let o) = value, let hit = o[literalKey] {
+        if let literalKey, literalKey.containsBytes(".") || literalKey.containsBytes("["), case .object(let o) = value, let hit = o[literalKey] {
             return hit
         }
         var current = value

@@ -99,7 +99,7 @@ public struct ReferenceResolver: Sendable {
         switch value {
         case .string(let s):
             // Fast path: most strings hold no reference.
-            guard s.hasPrefix("@") || s.contains("${") else { return value }
+            guard s.hasPrefix("@") || s.containsInterpolation else { return value }
             switch try StringForm(parsing: s) {
             case .literal(let text): return .string(text)
             case .reference(let r): return try await lookup(r, secrets: &secrets)

@@ -18,7 +18,7 @@ public enum StringForm: Sendable, Equatable {
             self = .reference(try Reference(parsing: String(text.dropFirst())))
             return
         }
-        guard text.contains("${") else {
+        guard text.containsInterpolation else {
             self = .literal(text)
             return
         }
@@ -76,7 +76,7 @@ extension JSONValue {
     private func collectReferences(into found: inout [Reference]) throws(ReferenceSyntaxError) {
         switch self {
         case .string(let s):
-            guard s.hasPrefix("@") || s.contains("${") else { return }
+            guard s.hasPrefix("@") || s.containsInterpolation else { return }
             switch try StringForm(parsing: s) {
             case .literal: break
             case .reference(let r): found.append(r)
