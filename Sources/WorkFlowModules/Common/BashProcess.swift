@@ -97,11 +97,21 @@ enum BashProcess {
     static func execute(_ command: BashCommand, clock: any EngineClock) async throws -> BashOutcome {
         try Task.checkCancellation()
 
-        let executable: Executable =
-            switch command.program {
-            case .path(let path): .path(FilePath(path))
-            case .name(let name): .name(name)
+        let executable: Executable
+        let arguments: Arguments
+        switch command.program {
+        case .path(let path):
+            executable = .path(FilePath(path))
+            arguments = Arguments(command.arguments)
+        case .name(let name):
+            // Resolved here rather than with `.name`: Subprocess tries a spawn per PATH entry,
+            // which made `true` cost 5 ms instead of 1.5 ms.
+            guard let path = resolve(name, environment: command.environment) else {
+                return .couldNotStart("program '\(name)' not found in PATH")
             }
+            executable = .path(FilePath(path))
+            arguments = Arguments(executablePathOverride: name, remainingValues: command.arguments)
+        }
         var overrides: [Environment.Key: String?] = [:]
         for (key, value) in command.environment {
             overrides[Environment.Key(stringLiteral: key)] = value
@@ -115,7 +125,7 @@ enum BashProcess {
         let result: ExecutionResult<Supervision, SequenceOutput, SequenceOutput>
         do {
             result = try await run(
-                executable, arguments: Arguments(command.arguments),
+                executable, arguments: arguments,
                 environment: .inherit.updating(overrides),
                 workingDirectory: FilePath(command.workingDirectory), platformOptions: options,
                 input: .none, output: .sequence, error: .sequence
@@ -248,6 +258,30 @@ enum BashProcess {
         return output
     }
 
+    // MARK: - Finding programs
+
+    /// The first executable regular file named `name` in the command's `PATH` (its override, or
+    /// else this process's). Relative entries are skipped, as the working directory must not
+    /// decide which program runs.
+    static func resolve(_ name: String, environment: [String: String?]) -> String? {
+        let searchPath: String
+        if case .some(.some(let overridden)) = environment["PATH"] {
+            searchPath = overridden
+        } else if let inherited = getenv("PATH") {
+            searchPath = String(cString: inherited)
+        } else {
+            searchPath = "/usr/bin:/bin"
+        }
+        for directory in searchPath.split(separator: ":") where directory.hasPrefix("/") {
+            let candidate = directory.hasSuffix("/") ? "\(directory)\(name)" : "\(directory)/\(name)"
+            var info = stat()
+            if stat(candidate, &info) == 0, info.st_mode & S_IFMT == S_IFREG, access(candidate, X_OK) == 0 {
+                return candidate
+            }
+        }
+        return nil
+    }
+
     // MARK: - Spawn failures
 
     /// A message that says what the user got wrong rather than which call failed.
@@ -272,7 +306,11 @@ enum BashProcess {
     private static func describeProgramFailure(_ command: BashCommand, errorCode: CInt?) -> String {
         switch command.program {
         case .name(let name):
-            return "program '\(name)' not found in PATH"
+            // The name was found on PATH before the spawn, so the file itself would not run.
+            if errorCode == ENOEXEC {
+                return "program '\(name)' is not in a format the system can run"
+            }
+            return "could not start program '\(name)': \(reason(errorCode))"
         case .path(let path):
             let resolved = path.hasPrefix("/") ? path : command.workingDirectory + "/" + path
             var info = stat()
