@@ -199,6 +199,12 @@ struct BashTests {
         #expect(output == .success(expected(0, "ok\n", "")))
     }
 
+    @Test("a huge timeout works as no practical limit")
+    func hugeTimeout() async throws {
+        let output = try await run(["cmd": "echo ok", "timeout": .int(Int.max)])
+        #expect(output == .success(expected(0, "ok\n", "")))
+    }
+
     @Test("env values that are arrays or objects are parameter errors")
     func badEnvironmentValue() async throws {
         let error = await #expect(throws: ParameterError.self) { try await run(["cmd": "true", "env": ["A": [1]]]) }
@@ -322,17 +328,27 @@ struct BashTests {
         #expect(await survivors(of: pids) == [])
     }
 
-    @Test("an explicit timeout is honoured and named in the result")
+    @Test("an explicit timeout is honoured, and the partial output is logged at debug")
     func explicitTimeout() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let pidFile = directory.path + "/pids"
         let clock = ManualClock()
         let context = StepContext.standalone(clock: clock)
         let module = module
-        let task = Task { try await module.call("run", params: ["cmd": "echo started; sleep 30", "timeout": 5], context: context) }
+        let task = Task {
+            try await module.call(
+                "run", params: ["cmd": .string("echo started; echo $$ > '\(pidFile)'; sleep 30"), "timeout": "5"], context: context)
+        }
         await clock.waitForSleepers()
+        _ = try await readPids(from: pidFile, count: 1)
         clock.advance(by: .seconds(5))
         let output = try await task.value
+
         #expect(output == .failure(expected(-1, "", "Timeout after 5 seconds"), error: "command timed out after 5 seconds"))
         #expect(clock.sleeps == [.seconds(5)])
+        let lines = context.logger.lines.map { "\($0.level): \($0.message)" }
+        #expect(lines.dropFirst() == ["error: command timed out after 5 seconds", "debug: partial stdout before the timeout:\nstarted\n"])
     }
 
     @Test("the timeout still applies to a child that closed its output but keeps running")
