@@ -75,6 +75,7 @@ let package = Package(
         .testTarget(
             name: "WorkFlowCLITests",
             dependencies: ["WorkFlowCLI", "WorkFlowEngine", "WorkFlowModules"],
+            exclude: ["Golden"],
             swiftSettings: strictSettings
         ),
     ]

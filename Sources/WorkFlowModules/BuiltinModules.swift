@@ -6,6 +6,7 @@ public enum BuiltinModules {
     public static func all() -> [any Module] {
         [
             KtModule(),
+            BashModule(),
             FilterModule(),
             DataTransformerModule(),
             MultiProcessModule(),
