@@ -20,8 +20,12 @@ actor ProgressPrinter: RunRecorder {
         case .stepStarted(let step):
             console.out("\(symbol(.running)) \(pad(step.name))  \(paint("running", .running))  \(step.module).\(step.method)\n")
         case .stepFinished(let step):
-            var line = "\(symbol(step.status)) \(pad(step.name))  \(paint(step.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0), step.status))"
-            if let ms = step.durationMs, step.status != .skipped { line += "  \(Self.duration(ms))" }
+            var line = "\(symbol(step.status)) \(pad(step.name))  "
+            if let ms = step.durationMs, step.status != .skipped {
+                line += paint(step.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0), step.status) + "  \(Self.duration(ms))"
+            } else {
+                line += paint(step.status.rawValue, step.status)
+            }
             if step.attempts > 1 { line += "  (\(step.attempts) attempts)" }
             if let error = step.error { line += "\n    \(paint(error, step.status == .failed ? .failed : .skipped))" }
             console.out(line + "\n")
