@@ -9,6 +9,7 @@ public enum BuiltinModules {
             BashModule(),
             FilterModule(),
             DataTransformerModule(),
+            FileIOModule(),
             MultiProcessModule(),
         ]
     }
