@@ -89,18 +89,26 @@ public indirect enum Condition: Sendable, Equatable {
             default: return order != .orderedDescending
             }
         case .in, .notIn:
-            let found: Bool
-            switch right {
-            case .array(let a): found = a.contains { $0.looselyEquals(left) }
-            case .object(let o): found = left.stringValue.map { o[$0] != nil } ?? false
-            case .string(let s): found = left.stringValue.map { s.contains($0) } ?? false
-            case .null: found = false
-            default:
+            guard let found = contains(right, left) else {
                 throw ConditionEvaluationError(message: "'\(op.rawValue)' needs a list, object or string on the right, got \(ParameterReader.describe(right))")
             }
             return op == .in ? found : !found
         case .contains:
-            return try compare(right, .in, left)
+            guard let found = contains(left, right) else {
+                throw ConditionEvaluationError(message: "'contains' needs a list, object or string on the left, got \(ParameterReader.describe(left))")
+            }
+            return found
+        }
+    }
+
+    /// Whether `container` holds `element`; `nil` when `container` cannot hold anything.
+    private static func contains(_ container: JSONValue, _ element: JSONValue) -> Bool? {
+        switch container {
+        case .array(let a): a.contains { $0.looselyEquals(element) }
+        case .object(let o): element.stringValue.map { o[$0] != nil } ?? false
+        case .string(let s): element.stringValue.map { s.contains($0) } ?? false
+        case .null: false
+        default: nil
         }
     }
 }
