@@ -50,9 +50,8 @@ extension Workflow {
             issues.append(
                 ValidationIssue(path: "\(stepPath(cycle[0])).depends_on", message: "dependency cycle: \(names.joined(separator: " → "))"))
         }
-        if cycles.isEmpty {
-            issues += validateReferences(dependencies: dependencies, stepIndex: firstIndex)
-        }
+        // The upstream search keeps a visited set, so references are checked even around a cycle.
+        issues += validateReferences(dependencies: dependencies, stepIndex: firstIndex)
         return issues
     }
 
