@@ -151,9 +151,17 @@ extension Workflow {
                                 message: "\(reference) refers to step '\(name)', which does not finish before this step; add \"\(name)\" to depends_on"))
                     }
                 case .item, .index:
-                    let insideForeach = step.foreach != nil && !valuePath.hasPrefix("\(path).foreach")
-                    if !insideForeach {
+                    // Only the params see an item: `foreach` gives the items and `when` is
+                    // checked once for the whole step, so there @item would always read null.
+                    if step.foreach == nil {
                         issues.append(ValidationIssue(path: valuePath, message: "\(reference) is only available in a step with foreach"))
+                    } else if valuePath == "\(path).foreach" || valuePath.hasPrefix("\(path).foreach[") {
+                        issues.append(ValidationIssue(path: valuePath, message: "\(reference) cannot be used in foreach itself, which gives the items"))
+                    } else if valuePath == "\(path).when" {
+                        issues.append(
+                            ValidationIssue(
+                                path: valuePath,
+                                message: "\(reference) cannot be used in when, which is checked once for the whole step before any item runs"))
                     }
                 case .variables, .system:
                     break
