@@ -94,13 +94,19 @@ extension Workflow {
     /// Numeric text is accepted for numbers, as the modules convert it like Python's `int()`.
     static func literalTypeProblem(_ value: JSONValue, parameter: ParameterDescriptor) -> String? {
         if value.isNull { return nil }
+        var checked = value
         if case .string(let s) = value {
-            if s.hasPrefix("@") || s.contains("${") { return nil }
-            let trimmed = s.trimmingCharacters(in: .whitespaces)
+            // `@@x` is the literal text `@x`, so it is checked like any other text.
+            if s.hasPrefix("@@") {
+                checked = .string(String(s.dropFirst()))
+            } else if s.hasPrefix("@") || s.contains("${") {
+                return nil
+            }
+            let trimmed = (checked.stringValue ?? s).trimmingCharacters(in: .whitespaces)
             if parameter.types.contains(where: { $0 == .number || $0 == .integer }), Double(trimmed) != nil { return nil }
         }
-        if parameter.types.contains(where: { $0.accepts(value) }) { return nil }
-        if parameter.types.contains(.integer), case .double = value { return nil }
+        if parameter.types.contains(where: { $0.accepts(checked) }) { return nil }
+        if parameter.types.contains(.integer), case .double = checked { return nil }
         return "expected \(parameter.typeDescription), got \(ParameterReader.describe(value))"
     }
 
