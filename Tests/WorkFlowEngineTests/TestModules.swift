@@ -234,3 +234,67 @@ func validWorkflow(
     #expect(issues == [], "the test workflow should be valid", sourceLocation: sourceLocation)
     return workflow
 }
+
+/// An executor over the probe module with a manual clock and an in-memory recorder.
+struct ExecutorHarness {
+    let observations = ProbeObservations()
+    let resource = CountingResource()
+    let recorder = InMemoryRecorder()
+    let clock: ManualClock
+    let gate: Gate?
+    let executor: Executor
+
+    /// - Parameters:
+    ///   - autoAdvance: whether sleeps return at once (retry delays) or wait for `clock.advance` (timeouts).
+    init(autoAdvance: Bool = true, gate: Gate? = nil, systemVariables: InMemorySystemVariables = InMemorySystemVariables()) {
+        clock = ManualClock(autoAdvance: autoAdvance)
+        self.gate = gate
+        let probe = ProbeModule(observations: observations, gate: gate, resource: resource)
+        executor = Executor(registry: ModuleRegistry([probe, OtherModule()]), clock: clock, systemVariables: systemVariables)
+    }
+
+    /// Validates and runs a workflow to its end.
+    func run(
+        _ json: String, options: RunOptions = RunOptions(), sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> RunResult {
+        let workflow = try validWorkflow(json, registry: executor.registry, sourceLocation: sourceLocation)
+        return try await executor.run(workflow, options: options, recorder: recorder)
+    }
+
+    /// Validates a workflow and starts running it on a task the test can cancel.
+    func start(_ json: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> Task<RunResult, any Error> {
+        let workflow = try validWorkflow(json, registry: executor.registry, sourceLocation: sourceLocation)
+        let executor = self.executor
+        let recorder = self.recorder
+        return Task { try await executor.run(workflow, recorder: recorder) }
+    }
+
+    /// The recorded events, one line each: `runStarted`, `stepStarted a`, `stepFinished a success`, `runFinished failed`.
+    func eventLines() async -> [String] {
+        await recorder.events.map { event in
+            switch event {
+            case .runStarted: "runStarted"
+            case .stepStarted(let record): "stepStarted \(record.name)"
+            case .stepFinished(let record): "stepFinished \(record.name) \(record.status.rawValue)"
+            case .runFinished(let result): "runFinished \(result.status.rawValue)"
+            }
+        }
+    }
+}
+
+extension RunResult {
+    /// The record of the step named `name`.
+    func step(_ name: String) -> StepRecord? {
+        steps.first { $0.name == name }
+    }
+}
+
+/// A JSON object of workflow steps, written compactly: `step("a", "echo", #""params": {...}"#)`.
+func step(_ name: String, _ method: String, _ extra: String = "") -> String {
+    #"{"name": "\#(name)", "mod": "test.Probe", "method": "\#(method)"\#(extra.isEmpty ? "" : ", " + extra)}"#
+}
+
+/// A workflow document with `steps` and optional workflow-level members.
+func flow(_ steps: String..., extra: String = "") -> String {
+    #"{\#(extra.isEmpty ? "" : extra + ", ")"procedures": [\#(steps.joined(separator: ", "))]}"#
+}
