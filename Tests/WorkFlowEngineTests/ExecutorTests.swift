@@ -368,6 +368,22 @@ struct ExecutorTests {
             ])
     }
 
+    @Test("a run started on a task that is already cancelled ends cancelled")
+    func startedCancelled() async throws {
+        let harness = ExecutorHarness(autoAdvance: false)
+        let workflow = try validWorkflow(flow(step("a", "block"), step("b", "echo")))
+        let executor = harness.executor
+        let recorder = harness.recorder
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await executor.run(workflow, recorder: recorder)
+        }
+        let result = try await task.value
+        #expect(result.status == .cancelled)
+        #expect(result.steps.map(\.status) == [.cancelled, .skipped])
+        #expect(harness.observations.calls == ["a"])
+    }
+
     @Test("steps with depends_on [] really run at the same time", .timeLimit(.minutes(1)))
     func realParallelism() async throws {
         // Each call waits at the gate until all three have arrived: only a parallel run gets through.

@@ -1,0 +1,110 @@
+import Logging
+import Testing
+import WorkFlowEngine
+
+@Suite("Secret masking")
+struct SecretMaskerTests {
+    @Test(
+        "parameter names that say secret are recognised, whatever their case",
+        arguments: [
+            ("password", true), ("DB_PASSWORD", true), ("passwd", true), ("pwd", true), ("client_secret", true),
+            ("api_token", true), ("api_key", true), ("apiKey", true), ("private_key", true), ("credentials", true),
+            ("user", false), ("host", false), ("key", false),
+        ])
+    func sensitiveNames(name: String, sensitive: Bool) {
+        #expect(SecretMasker.isSensitive(name: name) == sensitive)
+    }
+
+    @Test("values under secret names are hidden; objects under them are searched member by member")
+    func masksByName() {
+        let masker = SecretMasker()
+        let value: JSONValue = [
+            "user": "bob", "password": "pw", "token": 1234, "secret": nil,
+            "credentials": ["user": "svc", "password": "x"], "list": [["api_key": "k"]],
+        ]
+        #expect(
+            masker.mask(value) == [
+                "user": "bob", "password": "******", "token": "******", "secret": nil,
+                "credentials": ["user": "svc", "password": "******"], "list": [["api_key": "******"]],
+            ])
+    }
+
+    @Test("known secret values are hidden wherever they appear, the longest first")
+    func masksValues() {
+        let masker = SecretMasker(secrets: ["abc", "abcdef", "xy"])
+        #expect(masker.secrets == ["abcdef", "abc"])
+        #expect(masker.mask("key=abcdef; short=abc; tiny=xy") == "key=******; short=******; tiny=xy")
+        #expect(masker.mask(["note": ["abc!", 3]] as JSONValue) == ["note": ["******!", 3]])
+        #expect(SecretMasker().mask("abc") == "abc")
+    }
+
+    @Test("RunSecrets collects secrets for every later mask")
+    func runSecrets() {
+        let secrets = RunSecrets()
+        #expect(secrets.masker.mask("hunter22") == "hunter22")
+        secrets.add(["hunter22"])
+        #expect(secrets.masker.mask("pw hunter22") == "pw ******")
+    }
+}
+
+@Suite("Step logger")
+struct StepLoggerTests {
+    @Test("lines keep their level, the clock's time and masked text")
+    func lines() {
+        let clock = ManualClock()
+        let secrets = RunSecrets(SecretMasker(secrets: ["s3cr3t"]))
+        let logger = StepLogger(forwardingTo: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), clock: clock, secrets: secrets)
+        logger.debug("one")
+        clock.advance(by: .seconds(1))
+        logger.warning("two s3cr3t")
+        #expect(logger.lines == [
+            StepLogLine(time: clock.now().addingTimeInterval(-1), level: .debug, message: "one"),
+            StepLogLine(time: clock.now(), level: .warning, message: "two ******"),
+        ])
+    }
+
+    @Test("past the line limit, lines are counted and one closing line says how many were dropped")
+    func lineLimit() {
+        let clock = ManualClock()
+        let logger = StepLogger(forwardingTo: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), clock: clock, lineLimit: 2)
+        for i in 1...5 { logger.info("line \(i)") }
+        #expect(logger.lines.map(\.message) == ["line 1", "line 2", "3 more log line(s) dropped: a step keeps at most 2"])
+        #expect(logger.lines.last?.level == .warning)
+    }
+}
+
+@Suite("Run session")
+struct RunSessionTests {
+    /// A resource that notes its name in a shared list when closed.
+    final class NamedResource: RunResource {
+        let name: String
+        let log: ProbeObservations
+
+        init(_ name: String, log: ProbeObservations) {
+            self.name = name
+            self.log = log
+        }
+
+        func close() async { log.called(name) }
+    }
+
+    @Test("resources are stored by key, replaced and removed; closeAll closes the newest first and forgets them")
+    func resources() async {
+        let closed = ProbeObservations()
+        let session = RunSession()
+        session.setResource(NamedResource("ssh", log: closed), for: "ssh")
+        session.setResource(NamedResource("db", log: closed), for: "db")
+        let replaced = session.setResource(NamedResource("ssh2", log: closed), for: "ssh")
+        #expect((replaced as? NamedResource)?.name == "ssh")
+        #expect(session.keys == ["ssh", "db"])
+        #expect((session.resource("ssh") as? NamedResource)?.name == "ssh2")
+        session.setResource(NamedResource("tmp", log: closed), for: "tmp")
+        #expect((session.removeResource("tmp") as? NamedResource)?.name == "tmp")
+        #expect(session.removeResource("tmp") == nil)
+        await session.closeAll()
+        #expect(closed.calls == ["db", "ssh2"])
+        #expect(session.keys == [])
+        await session.closeAll()
+        #expect(closed.calls == ["db", "ssh2"])
+    }
+}
