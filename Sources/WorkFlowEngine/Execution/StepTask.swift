@@ -26,7 +26,8 @@ struct StepTask: Sendable {
     enum Attempt: Sendable {
         case success(JSONValue)
         case failure(String, result: JSONValue?)
-        case cancelled
+        /// The step's task was cancelled; `result` is what the module returned on its way out, if anything.
+        case cancelled(result: JSONValue?)
     }
 
     func run() async -> StepCompletion {
@@ -155,7 +156,7 @@ struct StepTask: Sendable {
             return finish(record, .failure("item \(failure.index): \(failure.message)", result: nil), attempts: maxAttempts, logger: logger)
         }
         if cancelled || Task.isCancelled {
-            return finish(record, .cancelled, attempts: maxAttempts, logger: logger)
+            return finish(record, .cancelled(result: nil), attempts: maxAttempts, logger: logger)
         }
         return finish(record, .success(["status": true, "data": .array(outputs)]), attempts: maxAttempts, logger: logger)
     }
@@ -179,7 +180,7 @@ struct StepTask: Sendable {
                 if delay > 0 { try await clock.sleep(for: .seconds(fraction: delay)) }
                 try Task.checkCancellation()
             } catch {
-                return (.cancelled, attempt)
+                return (.cancelled(result: nil), attempt)
             }
             attempt += 1
         }
@@ -208,13 +209,16 @@ struct StepTask: Sendable {
             }
             // Only a boolean false fails: the seed's Kt returns the integer 0 as its status.
             if case .bool(false)? = output.result["status"] {
+                // A module that answers cancellation with a failure (a killed process) was
+                // stopped by the run, not broken: record it cancelled, keeping its result.
+                if Task.isCancelled { return .cancelled(result: output.result) }
                 return .failure(output.error ?? "the step returned status false", result: output.result)
             }
             return .success(output.result)
         } catch is TimedOut {
             return .failure("timed out after \(RunStateFormat.seconds(procedure.timeout ?? 0))", result: nil)
         } catch {
-            if Task.isCancelled { return .cancelled }
+            if Task.isCancelled { return .cancelled(result: nil) }
             if error is CancellationError {
                 return .failure("the module stopped as if cancelled, but the step was not cancelled", result: nil)
             }
@@ -253,8 +257,9 @@ struct StepTask: Sendable {
                 // Later steps can test a tolerated failure: `when: "@step.status == false"`.
                 contextValue = result ?? ["status": false, "error": .string(record.error ?? message)]
             }
-        case .cancelled:
+        case .cancelled(let result):
             record.status = .cancelled
+            record.result = result
             completion = .cancelled
         }
         stamp(&record, logger: logger)
