@@ -368,6 +368,33 @@ struct ExecutorTests {
             ])
     }
 
+    @Test("a step that answers cancellation with a failure result is recorded cancelled, not failed")
+    func cancelledStepReturningFailure() async throws {
+        let harness = ExecutorHarness(autoAdvance: false)
+        let task = try harness.start(flow(step("a", "killable"), step("b", "echo")))
+        await harness.clock.waitForSleepers(1)
+        task.cancel()
+        let result = try await task.value
+        #expect(result.status == .cancelled)
+        #expect(result.error == "the run was cancelled")
+        let a = try #require(result.step("a"))
+        #expect(a.status == .cancelled)
+        #expect(a.error == "cancelled: the run was cancelled")
+        #expect(a.result == ["status": false, "exit_code": -1])
+        #expect(harness.observations.cancelled == ["a"])
+    }
+
+    @Test("a sibling that answers cancellation with a failure result is recorded cancelled")
+    func siblingReturningFailure() async throws {
+        let harness = ExecutorHarness(autoAdvance: false)
+        let result = try await harness.run(
+            flow(step("slow", "killable", #""depends_on": []"#), step("bad", "throw", #""depends_on": [], "params": {"message": "boom"}"#)))
+        #expect(result.status == .failed)
+        #expect(result.error == "step 'bad' failed: boom")
+        #expect(result.steps.map(\.status) == [.cancelled, .failed])
+        #expect(result.step("slow")?.error == "cancelled: step 'bad' failed: boom")
+    }
+
     @Test("a run started on a task that is already cancelled ends cancelled")
     func startedCancelled() async throws {
         let harness = ExecutorHarness(autoAdvance: false)

@@ -107,6 +107,8 @@ struct ProbeError: Error, CustomStringConvertible {
 /// - `fail`: `{"status": false, "error": message}` with the message as the step error.
 /// - `throw`: throws `message`.
 /// - `block`: sleeps on the run's clock until cancelled, and notes the cancellation.
+/// - `killable`: like `block`, but answers cancellation with a status false result, as a killed
+///   process does.
 /// - `flaky`: fails the first `failures` calls for its `key` (default: the step name), then echoes.
 /// - `concurrency`: passes the ``Gate``.
 /// - `log`: logs each of `lines` at info, then echoes.
@@ -137,6 +139,7 @@ struct ProbeModule: Module {
                 MethodDescriptor(
                     "throw", doc: "Throws.", parameters: [ParameterDescriptor("message", .string, doc: "The error.")], result: ""),
                 MethodDescriptor("block", doc: "Waits until cancelled.", parameters: [], result: ""),
+                MethodDescriptor("killable", doc: "Waits until cancelled, then fails.", parameters: [], result: #"{"status": false}"#),
                 MethodDescriptor(
                     "flaky", doc: "Fails the first calls.",
                     parameters: [
@@ -179,6 +182,14 @@ struct ProbeModule: Module {
             } catch {
                 observations.sawCancellation(context.stepName)
                 throw error
+            }
+            return .success(["status": true])
+        case "killable":
+            do {
+                try await context.clock.sleep(for: .seconds(100_000))
+            } catch {
+                observations.sawCancellation(context.stepName)
+                return .failure(["status": false, "exit_code": -1], error: "killed by SIGTERM")
             }
             return .success(["status": true])
         case "flaky":
