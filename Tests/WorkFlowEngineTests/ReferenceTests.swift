@@ -73,6 +73,16 @@ struct ReferenceTests {
         #expect(try await resolve("@a.b.c", in: scope) == "deep")
     }
 
+    @Test("a dotted variable name that exists literally wins too, as @var was an ordinary step in the seed")
+    func literalDottedVariable() async throws {
+        let scope = ReferenceScope(variables: ["db.host": "db.local", "db": ["port": 5432]])
+        #expect(try await resolve("@var.db.host", in: scope) == "db.local")
+        #expect(try await resolve("@var.db.port", in: scope) == 5432)
+        #expect(try await resolve("${var.db.host}:${var.db.port}", in: scope) == "db.local:5432")
+        let alone = ReferenceScope(variables: ["app.name": "shop"])
+        #expect(try await resolve("@var.app.name", in: alone) == "shop")
+    }
+
     @Test("a whole-value reference keeps its JSON type")
     func keepsType() async throws {
         #expect(try await resolve("@fetch.count") == .int(3))
