@@ -194,6 +194,17 @@ struct ExecutorRetryTests {
         #expect(harness.clock.sleeps == [.seconds(1)])
     }
 
+    @Test("exponential backoff without max_delay grows until a duration can hold no more")
+    func unboundedBackoff() async throws {
+        let harness = ExecutorHarness()
+        let result = try await harness.run(
+            flow(step("a", "flaky", #""params": {"failures": 70}, "retry": {"count": 70, "delay": 1, "backoff": "exponential"}"#)))
+        #expect(result.step("a")?.status == .success)
+        #expect(result.step("a")?.attempts == 71)
+        #expect(harness.clock.sleeps.prefix(3) == [.seconds(1), .seconds(2), .seconds(4)])
+        #expect(harness.clock.sleeps.last == .nanoseconds(Int64.max))
+    }
+
     @Test("a step that fails without retry makes one attempt")
     func noRetry() async throws {
         let harness = ExecutorHarness()
@@ -298,6 +309,29 @@ struct ExecutorTimeoutTests {
         #expect(result.step("c")?.error == "not run: the workflow timed out after 10 s")
         #expect(result.durationMs == 10_000)
         #expect(harness.observations.cancelled == ["b"])
+    }
+
+    @Test(
+        "durations from seconds keep fractions and are clamped instead of overflowing",
+        arguments: [
+            (1.5, Duration.milliseconds(1500)),
+            (0.000_000_001, .nanoseconds(1)),
+            (0, .zero),
+            (-1, .zero),
+            (1e12, .nanoseconds(Int64.max)),
+            (.infinity, .nanoseconds(Int64.max)),
+            (.nan, .zero),
+        ] as [(Double, Duration)])
+    func durations(seconds: Double, expected: Duration) {
+        #expect(Duration.seconds(fraction: seconds) == expected)
+    }
+
+    @Test("a timeout too large for a duration waits as long as a duration can")
+    func hugeTimeout() async throws {
+        let harness = ExecutorHarness(autoAdvance: false)
+        let result = try await harness.run(flow(step("a", "echo", #""timeout": 1e12"#), extra: #""timeout": 1e15"#))
+        #expect(result.status == .success)
+        #expect(harness.clock.sleeps == [.nanoseconds(Int64.max), .nanoseconds(Int64.max)])
     }
 
     @Test("a run that ends before the workflow timeout stops its timer")
