@@ -166,7 +166,8 @@ struct StepTask: Sendable {
     /// Calls the module until it succeeds, the retries run out, or the step is cancelled.
     private func attemptWithRetries(module: any Module, params: JSONObject, context: StepContext) async -> (Attempt, Int) {
         let policy = procedure.retry ?? RetryPolicy()
-        let maxAttempts = 1 + policy.count
+        // `retry: 9223372036854775807` means "until it works"; 1 + Int.max would trap.
+        let maxAttempts = policy.count < Int.max ? policy.count + 1 : Int.max
         var attempt = 1
         while true {
             let outcome = await attemptOnce(module: module, params: params, context: context)
