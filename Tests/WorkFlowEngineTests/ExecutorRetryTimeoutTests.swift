@@ -205,6 +205,14 @@ struct ExecutorRetryTests {
         #expect(harness.clock.sleeps.last == .nanoseconds(Int64.max))
     }
 
+    @Test("the largest retry count does not overflow the attempt count")
+    func hugeRetryCount() async throws {
+        let harness = ExecutorHarness()
+        let result = try await harness.run(flow(step("a", "flaky", #""params": {"failures": 2}, "retry": 9223372036854775807"#)))
+        #expect(result.step("a")?.attempts == 3)
+        #expect(result.step("a")?.logs.first?.message == "attempt 1 of 9223372036854775807 failed: flaky failure 1; retrying")
+    }
+
     @Test("a step that fails without retry makes one attempt")
     func noRetry() async throws {
         let harness = ExecutorHarness()

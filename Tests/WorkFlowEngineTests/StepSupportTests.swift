@@ -108,3 +108,52 @@ struct RunSessionTests {
         #expect(closed.calls == ["db", "ssh2"])
     }
 }
+
+@Suite("Parameter reader")
+struct ParameterReaderTests {
+    @Test("integers accept numeric text and whole or fractional numbers, as Python's int() does")
+    func integers() throws {
+        let reader = ParameterReader(["a": 30, "b": "42", "c": 2.9, "d": -2.9, "e": nil])
+        #expect(try reader.int("a") == 30)
+        #expect(try reader.int("b") == 42)
+        #expect(try reader.int("c") == 2)
+        #expect(try reader.int("d") == -2)
+        #expect(try reader.int("e", default: 7) == 7)
+        #expect(try reader.optionalInt("missing") == nil)
+    }
+
+    @Test(
+        "a value that is not an integer is a ParameterError naming the parameter",
+        arguments: [
+            (JSONValue("ten"), #"params.n: expected an integer, got string "ten""#),
+            (1e300, "params.n: expected an integer, got number 1e+300"),
+            (-1e19, "params.n: expected an integer, got number -1e+19"),
+            (true, "params.n: expected an integer, got boolean true"),
+            ([1], "params.n: expected an integer, got an array of 1 item"),
+        ] as [(JSONValue, String)])
+    func badIntegers(value: JSONValue, message: String) {
+        #expect(throws: ParameterError.self) { try ParameterReader(["n": value]).int("n") }
+        do {
+            _ = try ParameterReader(["n": value]).int("n")
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+
+    @Test("required, typed and defaulted reads")
+    func typedReads() throws {
+        let reader = ParameterReader(["s": "x", "f": "yes", "d": "2.5", "l": "one", "o": ["k": 1], "nul": nil])
+        #expect(try reader.string("s") == "x")
+        #expect(try reader.string("nul", default: "dflt") == "dflt")
+        #expect(try reader.bool("f", default: false))
+        #expect(try reader.double("d", default: 0) == 2.5)
+        #expect(try reader.optionalStringList("l") == ["one"])
+        #expect(try reader.object("o") == ["k": 1])
+        #expect(throws: ParameterError(path: "missing", message: "is required")) { try reader.required("missing") }
+        #expect(throws: ParameterError(path: "o", message: "expected a string, got an object")) { try reader.string("o") }
+        #expect(throws: ParameterError(path: "s", message: #"expected a boolean, got string "x""#)) { try reader.bool("s", default: true) }
+        #expect(throws: ParameterError(path: "bad[1]", message: "expected a string, got number 2")) {
+            try ParameterReader(["bad": ["a", 2]]).optionalStringList("bad")
+        }
+    }
+}
