@@ -136,6 +136,10 @@ private struct ConditionParser {
     var position = 0
     var tokenStart = 0
     var current: Token = .end
+    /// How deep the tree being built is; bounded so that parsing and evaluating, both
+    /// recursive, cannot overflow the stack on a hostile condition.
+    var depth = 0
+    static let maxDepth = 128
 
     init(text: String) {
         chars = Array(text)
@@ -248,9 +252,21 @@ private struct ConditionParser {
         }
     }
 
+    /// Enters one more level of the tree; the caller restores ``depth`` when it returns.
+    mutating func nest() throws(ConditionSyntaxError) {
+        depth += 1
+        if depth > Self.maxDepth {
+            throw error("the condition is nested too deeply (more than \(Self.maxDepth) levels of brackets, not, and, or)")
+        }
+    }
+
     mutating func parseOr() throws(ConditionSyntaxError) -> Condition {
+        let entryDepth = depth
+        defer { depth = entryDepth }
         var left = try parseAnd()
         while current == .symbol("||") || current == .word("or") {
+            // Each `or` wraps everything to its left, so a long chain is a deep tree.
+            try nest()
             try advance()
             left = .or(left, try parseAnd())
         }
@@ -258,8 +274,11 @@ private struct ConditionParser {
     }
 
     mutating func parseAnd() throws(ConditionSyntaxError) -> Condition {
+        let entryDepth = depth
+        defer { depth = entryDepth }
         var left = try parseNot()
         while current == .symbol("&&") || current == .word("and") {
+            try nest()
             try advance()
             left = .and(left, try parseNot())
         }
@@ -268,6 +287,8 @@ private struct ConditionParser {
 
     mutating func parseNot() throws(ConditionSyntaxError) -> Condition {
         if current == .symbol("!") || current == .word("not") {
+            try nest()
+            defer { depth -= 1 }
             try advance()
             return .not(try parseNot())
         }
@@ -326,12 +347,16 @@ private struct ConditionParser {
             try advance()
             return .value(.null)
         case .symbol("("):
+            try nest()
+            defer { depth -= 1 }
             try advance()
             let inner = try parseOr()
             guard current == .symbol(")") else { throw error("expected ')', found \(describe(current))") }
             try advance()
             return inner
         case .symbol("["):
+            try nest()
+            defer { depth -= 1 }
             try advance()
             var items: [Condition] = []
             if current != .symbol("]") {
