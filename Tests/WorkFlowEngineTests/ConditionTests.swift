@@ -184,6 +184,29 @@ struct ConditionTests {
         }
     }
 
+    @Test("deep nesting and endless chains are syntax errors, not stack overflows")
+    func depthLimit() throws {
+        let nested = String(repeating: "(", count: 100) + "true" + String(repeating: ")", count: 100)
+        #expect(try Condition(parsing: nested) == .value(true))
+        let chain = Array(repeating: "true", count: 100).joined(separator: " and ")
+        #expect(try Condition(parsing: chain).references == [])
+        let hostile = [
+            String(repeating: "(", count: 100_000) + "true",
+            String(repeating: "not ", count: 100_000) + "true",
+            String(repeating: "[", count: 100_000),
+            Array(repeating: "true", count: 100_000).joined(separator: " or "),
+            Array(repeating: "(true and true)", count: 100_000).joined(separator: " && "),
+        ]
+        for text in hostile {
+            do {
+                _ = try Condition(parsing: text)
+                Issue.record("expected a syntax error")
+            } catch {
+                #expect(error.message == "the condition is nested too deeply (more than 128 levels of brackets, not, and, or)")
+            }
+        }
+    }
+
     @Test("a condition lists the references it reads, in order")
     func references() throws {
         let condition = try Condition(parsing: "@a.x > 1 and (@b in [@c, 2] or not @var.v)")
