@@ -190,29 +190,39 @@ extension Workflow {
     }
 
     /// The dependency cycles, each as the step indices along it, reported once per cycle.
+    ///
+    /// A depth-first search with an explicit stack: documents come from users, and a chain of
+    /// many thousand steps would overflow the call stack of a recursive search.
     static func findCycles(_ dependencies: [[Int]]) -> [[Int]] {
         enum Mark { case unvisited, inProgress, done }
         var marks = [Mark](repeating: .unvisited, count: dependencies.count)
-        var stack: [Int] = []
         var cycles: [[Int]] = []
-        func visit(_ i: Int) {
-            marks[i] = .inProgress
-            stack.append(i)
-            for j in dependencies[i] {
+        for root in dependencies.indices where marks[root] == .unvisited {
+            // The path being explored, each step with the position of its next dependency to visit.
+            var path: [(step: Int, next: Int)] = [(root, 0)]
+            marks[root] = .inProgress
+            while let (i, next) = path.last {
+                guard next < dependencies[i].count else {
+                    path.removeLast()
+                    marks[i] = .done
+                    continue
+                }
+                path[path.count - 1].next += 1
+                let j = dependencies[i][next]
                 switch marks[j] {
-                case .unvisited: visit(j)
+                case .unvisited:
+                    marks[j] = .inProgress
+                    path.append((j, 0))
                 case .inProgress:
-                    if let start = stack.lastIndex(of: j) {
+                    if let start = path.lastIndex(where: { $0.step == j }) {
                         // Walk the cycle in execution order: each step after the one it waits for.
-                        cycles.append(Array(stack[start...]).reversed())
+                        cycles.append(path[start...].map(\.step).reversed())
                     }
-                case .done: break
+                case .done:
+                    break
                 }
             }
-            stack.removeLast()
-            marks[i] = .done
         }
-        for i in dependencies.indices where marks[i] == .unvisited { visit(i) }
         return cycles
     }
 }
