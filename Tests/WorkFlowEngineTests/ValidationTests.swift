@@ -267,6 +267,24 @@ struct ValidationTests {
             ])
     }
 
+    @Test("a very long chain of depends_on is checked without exhausting the stack")
+    func longChain() {
+        // Step i waits for step i + 1: the cycle search walks the whole chain at once.
+        let count = 20_000
+        let steps = (0..<count).map { i in
+            Procedure(name: "s\(i)", mod: "test.Probe", method: "echo", dependsOn: i + 1 < count ? ["s\(i + 1)"] : [])
+        }
+        let workflow = Workflow(procedures: steps)
+        #expect(workflow.validate(registry: registry) == [])
+        var looped = steps
+        looped[count - 1].dependsOn = ["s0"]
+        let issues = Workflow(procedures: looped).validate(registry: registry)
+        #expect(issues.count == 1)
+        #expect(issues.first?.path == "procedures[19999].depends_on")
+        #expect(issues.first?.message.hasPrefix("dependency cycle: s19999 → s19998 → ") == true)
+        #expect(issues.first?.message.hasSuffix(" → s1 → s0 → s19999") == true)
+    }
+
     @Test("reference problems are reported even when the document also has a cycle")
     func referencesWithCycles() throws {
         let json = """
