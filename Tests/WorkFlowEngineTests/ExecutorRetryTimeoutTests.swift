@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import WorkFlowEngine
 
-@Suite("Executor: foreach")
+@Suite("Executor: foreach", .timeLimit(.minutes(1)))
 struct ExecutorForeachTests {
     @Test("foreach runs the step once per item with @item and @index and collects the results in order")
     func foreachItems() async throws {
@@ -88,7 +88,7 @@ struct ExecutorForeachTests {
         #expect(each.result == ["status": true, "data": [["status": true, "call": 1], ["status": true, "call": 2], ["status": true, "call": 1]]])
     }
 
-    @Test("max_parallel lets foreach items run at the same time", .timeLimit(.minutes(1)))
+    @Test("max_parallel lets foreach items run at the same time")
     func parallelItems() async throws {
         let gate = Gate(opensAt: 3)
         let harness = ExecutorHarness(gate: gate)
@@ -97,7 +97,7 @@ struct ExecutorForeachTests {
         #expect(await gate.maxInFlight == 3)
     }
 
-    @Test("max_parallel bounds the items in flight", .timeLimit(.minutes(1)))
+    @Test("max_parallel bounds the items in flight")
     func boundedItems() async throws {
         let gate = Gate()
         let harness = ExecutorHarness(gate: gate)
@@ -128,7 +128,7 @@ struct ExecutorForeachTests {
     }
 }
 
-@Suite("Executor: retries")
+@Suite("Executor: retries", .timeLimit(.minutes(1)))
 struct ExecutorRetryTests {
     @Test(
         "retry delays: fixed, exponential, capped by max_delay",
@@ -235,7 +235,7 @@ struct ExecutorRetryTests {
     }
 }
 
-@Suite("Executor: timeouts")
+@Suite("Executor: timeouts", .timeLimit(.minutes(1)))
 struct ExecutorTimeoutTests {
     @Test("a step that outlives its timeout is cancelled and fails")
     func stepTimeout() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import WorkFlowEngine
 
-@Suite("Executor")
+@Suite("Executor", .timeLimit(.minutes(1)))
 struct ExecutorTests {
     @Test("a seed workflow runs in list order and later steps see earlier results")
     func seedOrder() async throws {
@@ -307,6 +307,25 @@ struct ExecutorTests {
         #expect(result.context == ["a": ["status": true]])
     }
 
+    @Test("system variables are asked for with the run's id, who started it and the step")
+    func systemVariableRequests() async throws {
+        struct Recording: SystemVariableProvider {
+            let seen = ProbeObservations()
+            func variable(named name: String, for request: SystemVariableRequest) async throws -> SystemVariable? {
+                seen.called("\(name) run=\(request.runID ?? 0) by=\(request.triggeredBy ?? "-") step=\(request.stepName)")
+                return SystemVariable(value: "v")
+            }
+        }
+        let provider = Recording()
+        let observations = ProbeObservations()
+        let executor = Executor(
+            registry: ModuleRegistry([ProbeModule(observations: observations)]), clock: ManualClock(), systemVariables: provider)
+        let workflow = try validWorkflow(flow(step("deploy", "echo", #""params": {"key": "@sys.ssh_key"}"#)))
+        let result = try await executor.run(workflow, options: RunOptions(runID: 7, triggeredBy: "alice"))
+        #expect(result.step("deploy")?.result == ["status": true, "key": "v"])
+        #expect(provider.seen.calls == ["ssh_key run=7 by=alice step=deploy"])
+    }
+
     @Test("an empty workflow succeeds at once")
     func emptyWorkflow() async throws {
         let harness = ExecutorHarness()
@@ -411,7 +430,7 @@ struct ExecutorTests {
         #expect(harness.observations.calls == ["a"])
     }
 
-    @Test("steps with depends_on [] really run at the same time", .timeLimit(.minutes(1)))
+    @Test("steps with depends_on [] really run at the same time")
     func realParallelism() async throws {
         // Each call waits at the gate until all three have arrived: only a parallel run gets through.
         let gate = Gate(opensAt: 3)
@@ -426,7 +445,7 @@ struct ExecutorTests {
         #expect(result.steps.map(\.name) == ["a", "b", "c", "join"])
     }
 
-    @Test("the workflow's max_parallel bounds how many steps run at once", .timeLimit(.minutes(1)))
+    @Test("the workflow's max_parallel bounds how many steps run at once")
     func maxParallelBound() async throws {
         let gate = Gate()
         let harness = ExecutorHarness(gate: gate)
