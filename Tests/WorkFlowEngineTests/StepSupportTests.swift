@@ -157,3 +157,37 @@ struct ParameterReaderTests {
         }
     }
 }
+
+@Suite("Module registry")
+struct ModuleRegistryTests {
+    @Test("modules are listed in registration order; registering a name again replaces the module")
+    func registration() {
+        var registry = ModuleRegistry([ProbeModule(), OtherModule()])
+        #expect(registry.names == ["test.Probe", "test.Other"])
+        registry.register(ProbeModule())
+        #expect(registry.names == ["test.Probe", "test.Other"])
+        #expect(registry.descriptors.map(\.name) == ["test.Probe", "test.Other"])
+        #expect(registry.module(named: "test.Nope") == nil)
+        #expect(registry.module(named: "test.Other")?.descriptor.method(named: "noop")?.result == #"{"status": true}"#)
+    }
+
+    @Test("the registry invoker calls a module and explains unknown modules and methods")
+    func invoker() async throws {
+        let invoker = RegistryInvoker(registry: ModuleRegistry([ProbeModule(), OtherModule()]))
+        let context = StepContext.standalone()
+        let output = try await invoker.invoke(module: "test.Probe", method: "echo", params: ["a": 1], context: context)
+        #expect(output == .success(["status": true, "a": 1]))
+        do {
+            _ = try await invoker.invoke(module: "test.Nope", method: "x", params: [:], context: context)
+            Issue.record("expected an unknown module error")
+        } catch {
+            #expect(String(describing: error) == "unknown module 'test.Nope' (modules: test.Probe, test.Other)")
+        }
+        do {
+            _ = try await invoker.invoke(module: "test.Other", method: "x", params: [:], context: context)
+            Issue.record("expected an unknown method error")
+        } catch {
+            #expect(String(describing: error) == "module test.Other has no method 'x' (methods: noop)")
+        }
+    }
+}
