@@ -50,9 +50,8 @@ extension Workflow {
             issues.append(
                 ValidationIssue(path: "\(stepPath(cycle[0])).depends_on", message: "dependency cycle: \(names.joined(separator: " → "))"))
         }
-        if cycles.isEmpty {
-            issues += validateReferences(dependencies: dependencies, stepIndex: firstIndex)
-        }
+        // The upstream search keeps a visited set, so references are checked even around a cycle.
+        issues += validateReferences(dependencies: dependencies, stepIndex: firstIndex)
         return issues
     }
 
@@ -95,13 +94,19 @@ extension Workflow {
     /// Numeric text is accepted for numbers, as the modules convert it like Python's `int()`.
     static func literalTypeProblem(_ value: JSONValue, parameter: ParameterDescriptor) -> String? {
         if value.isNull { return nil }
+        var checked = value
         if case .string(let s) = value {
-            if s.hasPrefix("@") || s.containsInterpolation { return nil }
-            let trimmed = s.trimmingCharacters(in: .whitespaces)
+            // `@@x` is the literal text `@x`, so it is checked like any other text.
+            if s.hasPrefix("@@") {
+                checked = .string(String(s.dropFirst()))
+            } else if s.hasPrefix("@") || s.containsInterpolation {
+                return nil
+            }
+            let trimmed = (checked.stringValue ?? s).trimmingCharacters(in: .whitespaces)
             if parameter.types.contains(where: { $0 == .number || $0 == .integer }), Double(trimmed) != nil { return nil }
         }
-        if parameter.types.contains(where: { $0.accepts(value) }) { return nil }
-        if parameter.types.contains(.integer), case .double = value { return nil }
+        if parameter.types.contains(where: { $0.accepts(checked) }) { return nil }
+        if parameter.types.contains(.integer), case .double = checked { return nil }
         return "expected \(parameter.typeDescription), got \(ParameterReader.describe(value))"
     }
 
@@ -152,9 +157,17 @@ extension Workflow {
                                 message: "\(reference) refers to step '\(name)', which does not finish before this step; add \"\(name)\" to depends_on"))
                     }
                 case .item, .index:
-                    let insideForeach = step.foreach != nil && !valuePath.hasPrefix("\(path).foreach")
-                    if !insideForeach {
+                    // Only the params see an item: `foreach` gives the items and `when` is
+                    // checked once for the whole step, so there @item would always read null.
+                    if step.foreach == nil {
                         issues.append(ValidationIssue(path: valuePath, message: "\(reference) is only available in a step with foreach"))
+                    } else if valuePath == "\(path).foreach" || valuePath.hasPrefix("\(path).foreach[") {
+                        issues.append(ValidationIssue(path: valuePath, message: "\(reference) cannot be used in foreach itself, which gives the items"))
+                    } else if valuePath == "\(path).when" {
+                        issues.append(
+                            ValidationIssue(
+                                path: valuePath,
+                                message: "\(reference) cannot be used in when, which is checked once for the whole step before any item runs"))
                     }
                 case .variables, .system:
                     break
@@ -177,29 +190,39 @@ extension Workflow {
     }
 
     /// The dependency cycles, each as the step indices along it, reported once per cycle.
+    ///
+    /// A depth-first search with an explicit stack: documents come from users, and a chain of
+    /// many thousand steps would overflow the call stack of a recursive search.
     static func findCycles(_ dependencies: [[Int]]) -> [[Int]] {
         enum Mark { case unvisited, inProgress, done }
         var marks = [Mark](repeating: .unvisited, count: dependencies.count)
-        var stack: [Int] = []
         var cycles: [[Int]] = []
-        func visit(_ i: Int) {
-            marks[i] = .inProgress
-            stack.append(i)
-            for j in dependencies[i] {
+        for root in dependencies.indices where marks[root] == .unvisited {
+            // The path being explored, each step with the position of its next dependency to visit.
+            var path: [(step: Int, next: Int)] = [(root, 0)]
+            marks[root] = .inProgress
+            while let (i, next) = path.last {
+                guard next < dependencies[i].count else {
+                    path.removeLast()
+                    marks[i] = .done
+                    continue
+                }
+                path[path.count - 1].next += 1
+                let j = dependencies[i][next]
                 switch marks[j] {
-                case .unvisited: visit(j)
+                case .unvisited:
+                    marks[j] = .inProgress
+                    path.append((j, 0))
                 case .inProgress:
-                    if let start = stack.lastIndex(of: j) {
+                    if let start = path.lastIndex(where: { $0.step == j }) {
                         // Walk the cycle in execution order: each step after the one it waits for.
-                        cycles.append(Array(stack[start...]).reversed())
+                        cycles.append(path[start...].map(\.step).reversed())
                     }
-                case .done: break
+                case .done:
+                    break
                 }
             }
-            stack.removeLast()
-            marks[i] = .done
         }
-        for i in dependencies.indices where marks[i] == .unvisited { visit(i) }
         return cycles
     }
 }

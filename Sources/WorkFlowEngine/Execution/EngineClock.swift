@@ -21,9 +21,15 @@ public struct SystemClock: EngineClock {
 }
 
 extension Duration {
-    /// A duration from a number of seconds that may have a fraction.
+    /// A duration from a number of seconds that may have a fraction, clamped to between zero and
+    /// about 292 years (`Int64.max` nanoseconds).
     public static func seconds(fraction seconds: Double) -> Duration {
-        .nanoseconds(Int64((seconds * 1_000_000_000).rounded()))
+        // Timeouts come from documents and exponential backoff grows without bound: converting
+        // a value past Int64.max would trap, and no wait that long ever ends anyway.
+        let nanoseconds = (seconds * 1_000_000_000).rounded()
+        guard nanoseconds > 0 else { return .zero }
+        guard nanoseconds < 9.2e18 else { return .nanoseconds(Int64.max) }
+        return .nanoseconds(Int64(nanoseconds))
     }
 
     /// Whole milliseconds, for records.

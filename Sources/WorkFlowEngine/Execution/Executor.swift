@@ -169,10 +169,13 @@ private struct RunState {
         if finalStatus == .failed, runError == nil {
             runError = records.first { $0.status == .failed }.map { "step '\($0.name)' failed: \($0.error ?? "unknown error")" }
         }
+        // The context leaves the engine (API responses, stored runs), so it is masked like the
+        // step records; steps inside the run saw the real values.
+        let masker = secrets.masker
         var context = JSONObject()
-        if !variables.isEmpty { context["var"] = .object(variables) }
+        if !variables.isEmpty { context["var"] = masker.mask(.object(variables)) }
         for record in records {
-            if let value = results[record.name] { context[record.name] = value }
+            if let value = results[record.name] { context[record.name] = masker.mask(value) }
         }
         let result = RunResult(
             runID: options.runID, status: finalStatus, startedAt: startedAt, endedAt: endedAt,

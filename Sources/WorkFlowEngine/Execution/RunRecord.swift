@@ -71,6 +71,7 @@ public struct RunResult: Sendable, Equatable {
     /// Why the run failed or was cancelled.
     public var error: String?
     /// The results of successful steps by name, and `var` (the run's variables), like the seed's run context.
+    /// Secrets are masked as in the step records.
     public var context: JSONObject
 
     public init(

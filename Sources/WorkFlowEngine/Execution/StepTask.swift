@@ -26,7 +26,8 @@ struct StepTask: Sendable {
     enum Attempt: Sendable {
         case success(JSONValue)
         case failure(String, result: JSONValue?)
-        case cancelled
+        /// The step's task was cancelled; `result` is what the module returned on its way out, if anything.
+        case cancelled(result: JSONValue?)
     }
 
     func run() async -> StepCompletion {
@@ -155,7 +156,7 @@ struct StepTask: Sendable {
             return finish(record, .failure("item \(failure.index): \(failure.message)", result: nil), attempts: maxAttempts, logger: logger)
         }
         if cancelled || Task.isCancelled {
-            return finish(record, .cancelled, attempts: maxAttempts, logger: logger)
+            return finish(record, .cancelled(result: nil), attempts: maxAttempts, logger: logger)
         }
         return finish(record, .success(["status": true, "data": .array(outputs)]), attempts: maxAttempts, logger: logger)
     }
@@ -165,7 +166,8 @@ struct StepTask: Sendable {
     /// Calls the module until it succeeds, the retries run out, or the step is cancelled.
     private func attemptWithRetries(module: any Module, params: JSONObject, context: StepContext) async -> (Attempt, Int) {
         let policy = procedure.retry ?? RetryPolicy()
-        let maxAttempts = 1 + policy.count
+        // `retry: 9223372036854775807` means "until it works"; 1 + Int.max would trap.
+        let maxAttempts = policy.count < Int.max ? policy.count + 1 : Int.max
         var attempt = 1
         while true {
             let outcome = await attemptOnce(module: module, params: params, context: context)
@@ -179,7 +181,7 @@ struct StepTask: Sendable {
                 if delay > 0 { try await clock.sleep(for: .seconds(fraction: delay)) }
                 try Task.checkCancellation()
             } catch {
-                return (.cancelled, attempt)
+                return (.cancelled(result: nil), attempt)
             }
             attempt += 1
         }
@@ -208,13 +210,16 @@ struct StepTask: Sendable {
             }
             // Only a boolean false fails: the seed's Kt returns the integer 0 as its status.
             if case .bool(false)? = output.result["status"] {
+                // A module that answers cancellation with a failure (a killed process) was
+                // stopped by the run, not broken: record it cancelled, keeping its result.
+                if Task.isCancelled { return .cancelled(result: output.result) }
                 return .failure(output.error ?? "the step returned status false", result: output.result)
             }
             return .success(output.result)
         } catch is TimedOut {
             return .failure("timed out after \(RunStateFormat.seconds(procedure.timeout ?? 0))", result: nil)
         } catch {
-            if Task.isCancelled { return .cancelled }
+            if Task.isCancelled { return .cancelled(result: nil) }
             if error is CancellationError {
                 return .failure("the module stopped as if cancelled, but the step was not cancelled", result: nil)
             }
@@ -253,8 +258,9 @@ struct StepTask: Sendable {
                 // Later steps can test a tolerated failure: `when: "@step.status == false"`.
                 contextValue = result ?? ["status": false, "error": .string(record.error ?? message)]
             }
-        case .cancelled:
+        case .cancelled(let result):
             record.status = .cancelled
+            record.result = result
             completion = .cancelled
         }
         stamp(&record, logger: logger)

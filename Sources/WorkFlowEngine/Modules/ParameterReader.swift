@@ -95,7 +95,8 @@ public struct ParameterReader: Sendable {
 
     static func coerceInt(_ v: JSONValue, name: String) throws(ParameterError) -> Int {
         if let i = v.intValue { return i }
-        if case .double(let d) = v, d.isFinite { return Int(d.rounded(.towardZero)) }
+        // Beyond ±9.2e18 a double has no Int; converting it would trap on user input.
+        if case .double(let d) = v, d.isFinite, abs(d) < 9.2e18 { return Int(d.rounded(.towardZero)) }
         if case .string(let s) = v, let i = Int(s.trimmingCharacters(in: .whitespaces)) { return i }
         throw ParameterError(path: name, message: "expected an integer, got \(describe(v))")
     }

@@ -89,18 +89,26 @@ public indirect enum Condition: Sendable, Equatable {
             default: return order != .orderedDescending
             }
         case .in, .notIn:
-            let found: Bool
-            switch right {
-            case .array(let a): found = a.contains { $0.looselyEquals(left) }
-            case .object(let o): found = left.stringValue.map { o[$0] != nil } ?? false
-            case .string(let s): found = left.stringValue.map { s.contains($0) } ?? false
-            case .null: found = false
-            default:
+            guard let found = contains(right, left) else {
                 throw ConditionEvaluationError(message: "'\(op.rawValue)' needs a list, object or string on the right, got \(ParameterReader.describe(right))")
             }
             return op == .in ? found : !found
         case .contains:
-            return try compare(right, .in, left)
+            guard let found = contains(left, right) else {
+                throw ConditionEvaluationError(message: "'contains' needs a list, object or string on the left, got \(ParameterReader.describe(left))")
+            }
+            return found
+        }
+    }
+
+    /// Whether `container` holds `element`; `nil` when `container` cannot hold anything.
+    private static func contains(_ container: JSONValue, _ element: JSONValue) -> Bool? {
+        switch container {
+        case .array(let a): a.contains { $0.looselyEquals(element) }
+        case .object(let o): element.stringValue.map { o[$0] != nil } ?? false
+        case .string(let s): element.stringValue.map { s.contains($0) } ?? false
+        case .null: false
+        default: nil
         }
     }
 }
@@ -128,6 +136,10 @@ private struct ConditionParser {
     var position = 0
     var tokenStart = 0
     var current: Token = .end
+    /// How deep the tree being built is; bounded so that parsing and evaluating, both
+    /// recursive, cannot overflow the stack on a hostile condition.
+    var depth = 0
+    static let maxDepth = 128
 
     init(text: String) {
         chars = Array(text)
@@ -240,9 +252,21 @@ private struct ConditionParser {
         }
     }
 
+    /// Enters one more level of the tree; the caller restores ``depth`` when it returns.
+    mutating func nest() throws(ConditionSyntaxError) {
+        depth += 1
+        if depth > Self.maxDepth {
+            throw error("the condition is nested too deeply (more than \(Self.maxDepth) levels of brackets, not, and, or)")
+        }
+    }
+
     mutating func parseOr() throws(ConditionSyntaxError) -> Condition {
+        let entryDepth = depth
+        defer { depth = entryDepth }
         var left = try parseAnd()
         while current == .symbol("||") || current == .word("or") {
+            // Each `or` wraps everything to its left, so a long chain is a deep tree.
+            try nest()
             try advance()
             left = .or(left, try parseAnd())
         }
@@ -250,8 +274,11 @@ private struct ConditionParser {
     }
 
     mutating func parseAnd() throws(ConditionSyntaxError) -> Condition {
+        let entryDepth = depth
+        defer { depth = entryDepth }
         var left = try parseNot()
         while current == .symbol("&&") || current == .word("and") {
+            try nest()
             try advance()
             left = .and(left, try parseNot())
         }
@@ -260,6 +287,8 @@ private struct ConditionParser {
 
     mutating func parseNot() throws(ConditionSyntaxError) -> Condition {
         if current == .symbol("!") || current == .word("not") {
+            try nest()
+            defer { depth -= 1 }
             try advance()
             return .not(try parseNot())
         }
@@ -318,12 +347,16 @@ private struct ConditionParser {
             try advance()
             return .value(.null)
         case .symbol("("):
+            try nest()
+            defer { depth -= 1 }
             try advance()
             let inner = try parseOr()
             guard current == .symbol(")") else { throw error("expected ')', found \(describe(current))") }
             try advance()
             return inner
         case .symbol("["):
+            try nest()
+            defer { depth -= 1 }
             try advance()
             var items: [Condition] = []
             if current != .symbol("]") {

@@ -150,7 +150,9 @@ public struct ReferenceResolver: Sendable {
                         message: "variable '\(k)' is not defined: the workflow has no variables or inputs")
                 }
             }
-            if case .key(let k) = reference.components.first, scope.variables[k] == nil {
+            // A literal dotted name (`@var.db.host` for a variable "db.host") wins, as in the seed.
+            let literalHit = reference.literalKey.map { scope.variables[$0] != nil } ?? false
+            if !literalHit, case .key(let k) = reference.components.first, scope.variables[k] == nil {
                 throw ReferenceError(
                     reference: reference.description,
                     message: "variable '\(k)' is not defined (\(Reference.availableKeys(scope.variables)))")
