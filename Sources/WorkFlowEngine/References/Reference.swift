@@ -165,7 +165,7 @@ extension Reference {
         var current = value
         var walked: [Component] = []
         for component in components {
-            let here = walked.isEmpty ? rootDescription : "\(rootDescription).\(Self.pathText(walked))"
+            let here = walked.isEmpty ? rootDescription : "'\(Self.pathText(walked))' of \(rootDescription)"
             switch (current, component) {
             case (.object(let o), .key(let k)):
                 guard let next = o[k] else {
