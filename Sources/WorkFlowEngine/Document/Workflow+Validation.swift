@@ -112,6 +112,13 @@ extension Workflow {
 
     private func validateReferences(dependencies: [[Int]], stepIndex: [String: Int]) -> [ValidationIssue] {
         var issues: [ValidationIssue] = []
+        // chainStart[i]: the first step of the run of list-order steps that ends at i, where each
+        // waits only for the one before it. Inside such a run every earlier step is upstream, which
+        // answers the seed's sequential workflows without a search.
+        var chainStart = Array(dependencies.indices)
+        for i in dependencies.indices.dropFirst() where dependencies[i] == [i - 1] {
+            chainStart[i] = chainStart[i - 1]
+        }
         for (i, step) in procedures.enumerated() {
             let path = stepPath(i)
             var found: [(path: String, reference: Reference)] = []
@@ -150,7 +157,7 @@ extension Workflow {
                     }
                     if j == i {
                         issues.append(ValidationIssue(path: valuePath, message: "\(reference) refers to this step's own result"))
-                    } else if !Self.waits(i, for: j, dependencies) {
+                    } else if !(j < i && j >= chainStart[i]) && !Self.waits(i, for: j, dependencies) {
                         issues.append(
                             ValidationIssue(
                                 path: valuePath,
