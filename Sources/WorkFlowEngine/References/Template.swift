@@ -31,35 +31,45 @@ public enum TemplatePart: Sendable, Equatable {
     case text(String)
     case reference(Reference)
 
+    /// Splits text at `${...}` markers. Works on UTF-8 bytes: the markers are ASCII, and this
+    /// runs for every interpolated parameter of every step.
     static func parse(_ text: String) throws(ReferenceSyntaxError) -> [TemplatePart] {
+        let dollar = UInt8(ascii: "$")
+        let open = UInt8(ascii: "{")
+        let bytes = Array(text.utf8)
         var parts: [TemplatePart] = []
-        var buffer = ""
-        var i = text.startIndex
-        while i < text.endIndex {
-            let rest = text[i...]
-            if rest.hasPrefix("$${") {
-                buffer += "${"
-                i = text.index(i, offsetBy: 3)
-            } else if rest.hasPrefix("${") {
-                let open = text.index(i, offsetBy: 2)
-                guard let close = text[open...].firstIndex(of: "}") else {
-                    throw ReferenceSyntaxError(
-                        text: String(text[open...]), message: "is not closed: '${' needs a matching '}' (write $${ for a literal ${)")
-                }
-                var body = text[open..<close].trimmingCharacters(in: .whitespaces)
-                if body.hasPrefix("@") { body.removeFirst() }
-                if !buffer.isEmpty {
-                    parts.append(.text(buffer))
-                    buffer = ""
-                }
-                parts.append(.reference(try Reference(parsing: body)))
-                i = text.index(after: close)
-            } else {
-                buffer.append(text[i])
-                i = text.index(after: i)
+        var buffer: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == dollar, i + 2 < bytes.count, bytes[i + 1] == dollar, bytes[i + 2] == open {
+                buffer += [dollar, open]
+                i += 3
+                continue
             }
+            if b == dollar, i + 1 < bytes.count, bytes[i + 1] == open {
+                guard let close = bytes[(i + 2)...].firstIndex(of: UInt8(ascii: "}")) else {
+                    throw ReferenceSyntaxError(
+                        text: String(decoding: bytes[(i + 2)...], as: UTF8.self),
+                        message: "is not closed: '${' needs a matching '}' (write $${ for a literal ${)")
+                }
+                var start = i + 2
+                var end = close
+                while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+                while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+                if start < end, bytes[start] == UInt8(ascii: "@") { start += 1 }
+                if !buffer.isEmpty {
+                    parts.append(.text(String(decoding: buffer, as: UTF8.self)))
+                    buffer.removeAll(keepingCapacity: true)
+                }
+                parts.append(.reference(try Reference(parsing: String(decoding: bytes[start..<end], as: UTF8.self))))
+                i = close + 1
+                continue
+            }
+            buffer.append(b)
+            i += 1
         }
-        if !buffer.isEmpty { parts.append(.text(buffer)) }
+        if !buffer.isEmpty { parts.append(.text(String(decoding: buffer, as: UTF8.self))) }
         return parts
     }
 }
