@@ -21,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.0"),
+        .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
     ],
     targets: [
         .target(
@@ -38,6 +41,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "WorkFlowStore",
+            dependencies: [
+                "WorkFlowEngine",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
             ],
             swiftSettings: strictSettings
         ),
@@ -70,6 +84,11 @@ let package = Package(
         .testTarget(
             name: "WorkFlowModulesTests",
             dependencies: ["WorkFlowModules", "WorkFlowEngine"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "WorkFlowStoreTests",
+            dependencies: ["WorkFlowStore", "WorkFlowEngine"],
             swiftSettings: strictSettings
         ),
         .testTarget(
