@@ -45,6 +45,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "WorkFlowConfig",
+            dependencies: ["WorkFlowEngine"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "WorkFlowStore",
             dependencies: [
                 "WorkFlowEngine",
@@ -84,6 +89,11 @@ let package = Package(
         .testTarget(
             name: "WorkFlowModulesTests",
             dependencies: ["WorkFlowModules", "WorkFlowEngine"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "WorkFlowConfigTests",
+            dependencies: ["WorkFlowConfig"],
             swiftSettings: strictSettings
         ),
         .testTarget(
