@@ -45,6 +45,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "WorkFlowLogging",
+            dependencies: [
+                "WorkFlowEngine",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "WorkFlowConfig",
             dependencies: ["WorkFlowEngine"],
             swiftSettings: strictSettings
@@ -89,6 +97,11 @@ let package = Package(
         .testTarget(
             name: "WorkFlowModulesTests",
             dependencies: ["WorkFlowModules", "WorkFlowEngine"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "WorkFlowLoggingTests",
+            dependencies: ["WorkFlowLogging", "WorkFlowEngine"],
             swiftSettings: strictSettings
         ),
         .testTarget(

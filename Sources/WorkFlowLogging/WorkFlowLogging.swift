@@ -1,0 +1,2 @@
+/// Log handling: console, rotating file and the system log table.
+public enum WorkFlowLoggingInfo {}
