@@ -73,6 +73,9 @@ let package = Package(
             dependencies: [
                 "WorkFlowEngine",
                 "WorkFlowModules",
+                "WorkFlowStore",
+                "WorkFlowConfig",
+                "WorkFlowLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -87,6 +90,12 @@ let package = Package(
             name: "workflow-bench",
             dependencies: ["WorkFlowEngine", "WorkFlowModules"],
             path: "Benchmarks/EngineBenchmark",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "workflow-store-bench",
+            dependencies: ["WorkFlowEngine", "WorkFlowModules", "WorkFlowStore", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/StoreBenchmark",
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -4,30 +4,43 @@ import Logging
 import WorkFlowEngine
 import WorkFlowModules
 
-/// `workflow run --file FLOW.json [--var KEY=VALUE]... [--json]`
+/// `workflow run NAME` and `workflow run --file FLOW.json`
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Validate and run a workflow file, showing each step as it runs.",
+        abstract: "Run a stored workflow, or a workflow file, showing each step as it runs.",
         discussion: """
-            Exit status: 0 when the run succeeds, 1 when it fails, 2 when the file or the command \
+            The run is recorded in the database either way (see `workflow runs`). Exit status: 0 \
+            when the run succeeds, 1 when it fails, 2 when the workflow, an input or the command \
             line is invalid, 130 when interrupted (Ctrl-C cancels the run and its running steps).
+
+            Examples:
+              workflow run nightly-backup --var env=prod
+              workflow run --file flow.json --input inputs.json --json
             """
     )
 
-    @Option(name: [.short, .long], help: "The workflow JSON file to run.")
-    var file: String
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The stored workflow to run.")
+    var name: String?
+
+    @Option(name: [.short, .long], help: "Run this workflow JSON file instead of a stored workflow.")
+    var file: String?
 
     @Option(name: .customLong("var"), help: ArgumentHelp("Set a variable or input for this run (repeatable).", valueName: "KEY=VALUE"))
     var variables: [String] = []
 
-    @Flag(help: "Print exactly one JSON document with the outcome, instead of progress lines.")
-    var json = false
+    @Option(name: .customLong("input"), help: ArgumentHelp("Read inputs from a JSON object file; --var values win.", valueName: "FILE"))
+    var inputFile: String?
 
     @Flag(name: .shortAndLong, help: "Also print the engine's log lines on standard error.")
     var verbose = false
 
     func validate() throws {
+        if (name == nil) == (file == nil) {
+            throw ValidationError("give either the name of a stored workflow or --file FILE")
+        }
         for assignment in variables {
             guard let eq = assignment.firstIndex(of: "="), eq != assignment.startIndex else {
                 throw ValidationError("--var \(assignment): expected KEY=VALUE")
@@ -37,37 +50,95 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         var inputs = JSONObject()
+        if let inputFile {
+            do {
+                let text = try String(contentsOfFile: inputFile, encoding: .utf8)
+                guard case .object(let object) = try JSONParser(allowsJSON5: true).parse(text) else {
+                    throw ValidationError("--input \(inputFile): expected a JSON object of input values")
+                }
+                inputs = object
+            } catch let error as ValidationError {
+                throw error
+            } catch {
+                throw ValidationError("--input \(inputFile): \(error)")
+            }
+        }
         for assignment in variables {
             let eq = assignment.firstIndex(of: "=")!
             inputs[String(assignment[..<eq])] = .string(String(assignment[assignment.index(after: eq)...]))
         }
-        let runner = WorkflowRunner(console: StandardConsole(), registry: BuiltinModules.registry(), verbose: verbose)
-        let code = await runner.run(file: file, inputs: inputs, json: json)
+        let source: WorkflowRunner.Source = file.map { .file($0) } ?? .stored(name ?? "")
+        let json = global.json
+        let verbose = verbose
+        let code = try await CommandContext.with(global) { context in
+            let runner = WorkflowRunner(console: context.console, registry: context.registry, store: context.store, verbose: verbose)
+            return await runner.run(source, inputs: inputs, json: json)
+        }
         if code != 0 { throw ExitCode(code) }
     }
 }
 
 /// The work behind `workflow run`, separate from argument parsing so tests drive it directly.
 public struct WorkflowRunner: Sendable {
+    /// What to run.
+    public enum Source: Sendable, Equatable {
+        case file(String)
+        case stored(String)
+    }
+
     public var console: any Console
     public var registry: ModuleRegistry
     public var clock: any EngineClock
+    /// Where runs are recorded; `nil` runs without a record.
+    public var store: SQLStore?
     public var verbose: Bool
 
-    public init(console: any Console, registry: ModuleRegistry, clock: any EngineClock = SystemClock(), verbose: Bool = false) {
+    public init(console: any Console, registry: ModuleRegistry, clock: any EngineClock = SystemClock(), store: SQLStore? = nil, verbose: Bool = false) {
         self.console = console
         self.registry = registry
         self.clock = clock
+        self.store = store
         self.verbose = verbose
     }
 
     /// Validates and runs the file; returns the exit status.
     public func run(file: String, inputs: JSONObject, json: Bool) async -> Int32 {
+        await run(.file(file), inputs: inputs, json: json)
+    }
+
+    /// Validates and runs a workflow file or a stored workflow; returns the exit status.
+    public func run(_ source: Source, inputs: JSONObject, json: Bool) async -> Int32 {
         let workflow: Workflow
-        do {
-            workflow = try WorkflowFile.load(file)
-        } catch {
-            return invalid(error.issues.isEmpty ? [ValidationIssue(path: "file", message: error.description)] : error.issues, file: file, json: json)
+        let file: String
+        var flowVersion: Int?
+        switch source {
+        case .file(let path):
+            file = path
+            do {
+                workflow = try WorkflowFile.load(path)
+            } catch {
+                return invalid(error.issues.isEmpty ? [ValidationIssue(path: "file", message: error.description)] : error.issues, file: path, json: json)
+            }
+        case .stored(let name):
+            file = name
+            guard let store else { return invalid([ValidationIssue(path: "name", message: "no database to read workflows from")], file: name, json: json) }
+            let stored: StoredFlow?
+            do {
+                stored = try await store.flow(named: name)
+            } catch {
+                return invalid([ValidationIssue(path: "name", message: "cannot read workflow '\(name)': \(error)")], file: name, json: json)
+            }
+            guard let stored else {
+                return invalid([ValidationIssue(path: "name", message: "no workflow named '\(name)'")], file: name, json: json)
+            }
+            // The seed ran disabled workflows anyway (its weakness 14); here disabled means disabled.
+            guard stored.enabled else {
+                return invalid(
+                    [ValidationIssue(path: "name", message: "workflow '\(name)' is disabled; enable it with: workflow flow enable \(name)")],
+                    file: name, json: json)
+            }
+            workflow = Workflow(document: .object(stored.document))
+            flowVersion = stored.currentVersion
         }
         let issues = workflow.validate(registry: registry)
         guard issues.isEmpty else { return invalid(issues, file: file, json: json) }
@@ -78,16 +149,31 @@ public struct WorkflowRunner: Sendable {
             logger.logLevel = .debug
         }
         let executor = Executor(registry: registry, clock: clock, logger: logger)
-        let recorder: any RunRecorder = json ? DiscardingRecorder() : ProgressPrinter(console: console)
+        var recorders: [any RunRecorder] = json ? [] : [ProgressPrinter(console: console)]
         do {
             _ = try workflow.runVariables(inputs: inputs)
         } catch {
             return invalid([ValidationIssue(path: "inputs", message: error.message)], file: file, json: json)
         }
+        var runID: Int64?
+        if let store {
+            do {
+                let run = try await store.createRun(
+                    flowName: file, flowVersion: flowVersion, document: workflow.document, trigger: "cli",
+                    triggeredBy: CommandAuthor.current, inputs: inputs, node: RunNode.current)
+                runID = run.id
+                recorders.append(StoreRunRecorder(store: store, runID: run.id, logger: logger))
+            } catch {
+                console.err("workflow: cannot record the run: \(error)\n")
+                return 1
+            }
+        }
+        let recorder = FanOutRecorder(recorders)
         let outcome = await withInterruptCancellation {
             do throws(InputError) {
                 return Result<RunResult, InputError>.success(
-                    try await executor.run(workflow, options: RunOptions(inputs: inputs), recorder: recorder))
+                    try await executor.run(
+                        workflow, options: RunOptions(inputs: inputs, runID: runID, triggeredBy: CommandAuthor.current), recorder: recorder))
             } catch {
                 return .failure(error)
             }

@@ -5,6 +5,7 @@ import WorkFlowEngine
 enum RunReport {
     static func json(for result: RunResult) -> JSONValue {
         [
+            "run_id": result.runID.map { .int(Int($0)) } ?? .null,
             "status": .string(result.status.rawValue),
             "duration_ms": .int(result.durationMs),
             "error": result.error.map(JSONValue.string) ?? .null,

@@ -1,0 +1,9 @@
+import Foundation
+
+/// Who the command line acts as, for version history and run records: the system user.
+enum CommandAuthor {
+    static var current: String {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["SUDO_USER"] ?? environment["USER"] ?? environment["LOGNAME"] ?? "cli"
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import Logging
+import WorkFlowConfig
+import WorkFlowEngine
+import WorkFlowModules
+import WorkFlowStore
+
+/// What a command that uses stored data works with: the configuration, the open store, the
+/// module registry, the console and a logger. Built once per command by ``CommandContext/open``.
+struct CommandContext: Sendable {
+    var configuration: Configuration
+    var store: SQLStore
+    var registry: ModuleRegistry
+    var console: any Console
+    var json: Bool
+    var logger: Logger
+
+    /// Loads the configuration, opens (and migrates) the store, runs `body`, and closes the store
+    /// whatever happens. Configuration warnings go to standard error.
+    static func with<T: Sendable>(
+        _ options: GlobalOptions, console: any Console = StandardConsole(),
+        _ body: (CommandContext) async throws -> T
+    ) async throws -> T {
+        let loaded: ConfigurationLoader.Loaded
+        do {
+            loaded = try ConfigurationLoader().load(file: options.configFile, overrides: options.overrides)
+        } catch {
+            console.err("workflow: the configuration is not valid:\n\(error.issues.map { "  \($0.source): \($0.message)" }.joined(separator: "\n"))\n")
+            throw ExitCode(WorkFlowCommand.invalidExitCode)
+        }
+        for warning in loaded.warnings {
+            console.err("workflow: warning: \(warning.source): \(warning.message)\n")
+        }
+        let configuration = loaded.configuration
+        let logger = Logger(label: "workflow.cli", factory: { _ in SwiftLogNoOpLogHandler() })
+        let store: SQLStore
+        do {
+            store = try await SQLStore.open(url: configuration.effectiveDatabaseURL, logger: logger)
+        } catch {
+            console.err("workflow: cannot open the database \(Self.redacted(configuration.effectiveDatabaseURL)): \(error)\n")
+            throw ExitCode(1)
+        }
+        let context = CommandContext(
+            configuration: configuration, store: store, registry: BuiltinModules.registry(), console: console,
+            json: options.json, logger: logger)
+        do {
+            let result = try await body(context)
+            await store.close()
+            return result
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+
+    /// The URL without its password, for messages.
+    static func redacted(_ url: String) -> String {
+        guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://") else { return url }
+        let credentials = url[scheme.upperBound..<at]
+        guard let colon = credentials.firstIndex(of: ":") else { return url }
+        return url.replacingCharacters(in: colon..<at, with: ":******")
+    }
+
+    /// Prints `value` as JSON when `--json` was given, otherwise `text()`.
+    func output(_ value: @autoclosure () -> JSONValue, text: () -> String) {
+        if json {
+            console.out(JSONWriter.prettyString(from: value()) + "\n")
+        } else {
+            console.out(text())
+        }
+    }
+
+    /// Reports a failure the user can act on and ends the command with `code`.
+    func fail(_ message: String, code: Int32 = 1) -> ExitCode {
+        if json {
+            console.out(JSONWriter.prettyString(from: ["status": false, "error": .string(message)]) + "\n")
+        } else {
+            console.err("workflow: \(message)\n")
+        }
+        return ExitCode(code)
+    }
+
+    /// A time for people: `2026-11-28 03:04:05` in the configured time zone.
+    func display(_ date: Date?) -> String {
+        guard let date else { return "-" }
+        var style = Date.FormatStyle(date: .numeric, time: .standard)
+        style.timeZone = TimeZone(identifier: configuration.timezone) ?? .gmt
+        return date.formatted(
+            Date.VerbatimFormatStyle(
+                format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits)",
+                timeZone: style.timeZone, calendar: Calendar(identifier: .gregorian)))
+    }
+}
