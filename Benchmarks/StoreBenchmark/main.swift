@@ -66,7 +66,7 @@ struct Figures {
 
 nonisolated func measure(backend name: String, url: String, options: Options, inMemoryPerStep: Double) async throws -> Figures {
     let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
-    let store = try await SQLStore.open(url: url, logger: logger)
+    let store = try await Store.open(url: url, logger: logger)
     let registry = BuiltinModules.registry()
     let executor = Executor(registry: registry, logger: logger)
     let clock = ContinuousClock()
@@ -74,7 +74,7 @@ nonisolated func measure(backend name: String, url: String, options: Options, in
     // A long sequential run, every event written as it happens.
     let workflow = chain(steps: options.steps)
     let run = try await store.createRun(
-        flowName: "bench", flowVersion: nil, document: workflow.document, trigger: "cli", triggeredBy: "bench", inputs: [:], node: "bench")
+        flowName: "bench", flowVersion: nil, document: workflow.document, trigger: .cli, triggeredBy: "bench", inputs: [:], status: .running, node: "bench")
     let start = clock.now
     let result = try await executor.run(workflow, options: RunOptions(runID: run.id), recorder: StoreRunRecorder(store: store, runID: run.id, logger: logger))
     let elapsed = seconds(clock.now - start)
@@ -88,7 +88,7 @@ nonisolated func measure(backend name: String, url: String, options: Options, in
         for _ in 0..<options.concurrentRuns {
             group.addTask {
                 let run = try await store.createRun(
-                    flowName: "bench-small", flowVersion: nil, document: small.document, trigger: "cli", triggeredBy: "bench", inputs: [:], node: "bench")
+                    flowName: "bench-small", flowVersion: nil, document: small.document, trigger: .cli, triggeredBy: "bench", inputs: [:], status: .running, node: "bench")
                 let result = try await executor.run(
                     small, options: RunOptions(runID: run.id), recorder: StoreRunRecorder(store: store, runID: run.id, logger: logger))
                 guard result.status == .success else { throw BenchmarkError(message: "a small run ended \(result.status.rawValue)") }

@@ -159,8 +159,8 @@ public struct WorkflowRunner: Sendable {
         if let store {
             do {
                 let run = try await store.createRun(
-                    flowName: file, flowVersion: flowVersion, document: workflow.document, trigger: "cli",
-                    triggeredBy: CommandAuthor.current, inputs: inputs, node: RunNode.current)
+                    flowName: file, flowVersion: flowVersion, document: workflow.document, trigger: .cli,
+                    triggeredBy: CommandAuthor.current, inputs: inputs, status: .running, node: RunNode.current)
                 runID = run.id
                 recorders.append(StoreRunRecorder(store: store, runID: run.id, logger: logger))
             } catch {

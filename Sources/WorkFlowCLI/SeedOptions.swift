@@ -46,7 +46,7 @@ struct SeedOptions {
                     "Deleted workflow '\(name)' (kept as '\(renamed)').\n"
                 }
             } else if let name = c.enable ?? c.disable {
-                let flow = try await store.setFlowEnabled(name: name, enabled: c.enable != nil)
+                let flow = try await store.setEnabled(name: name, enabled: c.enable != nil, author: CommandAuthor.current)
                 context.output(FlowPresentation.json(flow, document: false)) { "Workflow '\(flow.name)' is \(flow.enabled ? "enabled" : "disabled").\n" }
             } else if let name = c.info {
                 guard let flow = try await store.flow(named: name) else { throw context.fail("no workflow named '\(name)'") }

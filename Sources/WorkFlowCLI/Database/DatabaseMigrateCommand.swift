@@ -13,7 +13,7 @@ struct DatabaseMigrateCommand: AsyncParsableCommand {
     func run() async throws {
         try await CommandContext.with(global) { context in
             let status = try await context.store.migrationStatus()
-            let pending = status.filter { !$0.applied }.map(\.name)
+            let pending = status.filter { !$0.isApplied }.map(\.name)
             // Opening the store applied what was pending; report the schema as it now stands.
             context.output(["status": true, "applied": .int(status.count - pending.count), "pending": .array(pending.map(JSONValue.string))]) {
                 "The database \(CommandContext.redacted(context.configuration.effectiveDatabaseURL)) is up to date (\(status.count) migrations).\n"

@@ -16,7 +16,7 @@ struct DatabaseStatusCommand: AsyncParsableCommand {
             context.output(
                 .array(
                     status.map {
-                        ["name": .string($0.name), "applied": .bool($0.applied), "applied_at": $0.appliedAt.map { .string(RunReport.timestamp($0)) } ?? .null]
+                        ["name": .string($0.name), "applied": .bool($0.isApplied), "applied_at": $0.appliedAt.map { .string(RunReport.timestamp($0)) } ?? .null]
                     })
             ) {
                 var text = "database: \(CommandContext.redacted(context.configuration.effectiveDatabaseURL))\n\n"

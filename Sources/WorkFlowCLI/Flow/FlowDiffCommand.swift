@@ -15,7 +15,7 @@ struct FlowDiffCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await CommandContext.with(global) { context in
-            let diff = try await context.store.diff(name: name, from: from, to: to)
+            let diff = try await context.store.diff(of: name, from: from, to: to)
             context.output(["name": .string(name), "from": .int(from), "to": .int(to), "diff": .string(diff)]) {
                 diff.isEmpty ? "Versions \(from) and \(to) are the same.\n" : diff + (diff.hasSuffix("\n") ? "" : "\n")
             }

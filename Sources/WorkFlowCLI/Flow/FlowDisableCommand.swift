@@ -12,7 +12,7 @@ struct FlowDisableCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await CommandContext.with(global) { context in
-            let flow = try await context.store.setFlowEnabled(name: name, enabled: false)
+            let flow = try await context.store.setEnabled(name: name, enabled: false, author: CommandAuthor.current)
             context.output(FlowPresentation.json(flow, document: false)) { "Workflow '\(flow.name)' is disabled.\n" }
         }
     }

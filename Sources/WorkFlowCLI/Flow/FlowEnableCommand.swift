@@ -12,7 +12,7 @@ struct FlowEnableCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await CommandContext.with(global) { context in
-            let flow = try await context.store.setFlowEnabled(name: name, enabled: true)
+            let flow = try await context.store.setEnabled(name: name, enabled: true, author: CommandAuthor.current)
             context.output(FlowPresentation.json(flow, document: false)) { "Workflow '\(flow.name)' is enabled.\n" }
         }
     }

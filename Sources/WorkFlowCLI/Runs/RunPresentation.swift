@@ -9,7 +9,7 @@ enum RunPresentation {
             "run_id": .int(Int(run.id)),
             "flow_name": .string(run.flowName),
             "flow_version": run.flowVersion.map { .int($0) } ?? .null,
-            "trigger": .string(run.trigger),
+            "trigger": .string(run.trigger.rawValue),
             "trigger_by": run.triggeredBy.map(JSONValue.string) ?? .null,
             "status": .string(run.status.rawValue),
             "inputs": .object(run.inputs),

@@ -31,7 +31,7 @@ struct RunsListCommand: AsyncParsableCommand {
                 for run in runs {
                     table.append([
                         "\(run.id)", run.flowName, run.status.rawValue, context.display(run.startedAt ?? run.createdAt),
-                        run.durationMs.map { ProgressPrinter.duration($0) } ?? "-", run.trigger + (run.triggeredBy.map { " (\($0))" } ?? ""),
+                        run.durationMs.map { ProgressPrinter.duration($0) } ?? "-", run.trigger.rawValue + (run.triggeredBy.map { " (\($0))" } ?? ""),
                     ])
                 }
                 return table.render(empty: "No runs.")

@@ -22,7 +22,7 @@ struct RunsShowCommand: AsyncParsableCommand {
                 var text = "run \(run.id): \(run.flowName)\(run.flowVersion.map { " (version \($0))" } ?? "") — \(run.status.rawValue)\n"
                 text += "started \(context.display(run.startedAt ?? run.createdAt))"
                 if let ms = run.durationMs { text += ", took \(ProgressPrinter.duration(ms))" }
-                text += ", trigger \(run.trigger)\(run.triggeredBy.map { " by \($0)" } ?? "")\n"
+                text += ", trigger \(run.trigger.rawValue)\(run.triggeredBy.map { " by \($0)" } ?? "")\n"
                 if let error = run.error { text += "error: \(error)\n" }
                 text += "\n"
                 var table = TextTable(["#", "STEP", "MODULE", "STATUS", "ATTEMPTS", "DURATION"])

@@ -36,7 +36,7 @@ struct CommandContext: Sendable {
         let logger = Logger(label: "workflow.cli", factory: { _ in SwiftLogNoOpLogHandler() })
         let store: SQLStore
         do {
-            store = try await SQLStore.open(url: configuration.effectiveDatabaseURL, logger: logger)
+            store = try await Store.open(url: configuration.effectiveDatabaseURL, logger: logger)
         } catch {
             console.err("workflow: cannot open the database \(Self.redacted(configuration.effectiveDatabaseURL)): \(error)\n")
             throw ExitCode(1)
@@ -45,12 +45,34 @@ struct CommandContext: Sendable {
             configuration: configuration, store: store, registry: BuiltinModules.registry(), console: console,
             json: options.json, logger: logger)
         do {
+            await context.closeRunsOfDeadProcesses()
             let result = try await body(context)
             await store.close()
             return result
+        } catch let error as StoreError {
+            await store.close()
+            throw context.fail(error.description)
         } catch {
             await store.close()
             throw error
+        }
+    }
+
+    /// Closes, as interrupted, the runs left `running` by `workflow` processes on this host that
+    /// no longer exist (killed, or the machine restarted), so the history never shows a run
+    /// running forever.
+    func closeRunsOfDeadProcesses() async {
+        do {
+            let running = try await store.listRuns(RunQuery(status: .running, limit: 1000))
+            let deadNodes = Set(running.compactMap(\.node).filter(RunNode.isDeadLocalProcess))
+            for node in deadNodes.sorted() {
+                let closed = try await store.closeInterruptedRuns(node: node, now: Date())
+                if closed > 0 && !json {
+                    console.err("workflow: closed \(closed) run\(closed == 1 ? "" : "s") of a stopped process (\(node)) as interrupted\n")
+                }
+            }
+        } catch {
+            console.err("workflow: warning: could not check for interrupted runs: \(error)\n")
         }
     }
 
