@@ -17,3 +17,43 @@ func sampleLine(
         message: message, metadata: metadata)
 }
 
+/// Collects text handed to a reporter or console.
+final class TextCollector: Sendable {
+    private let texts = Mutex<[String]>([])
+
+    var output: @Sendable (String) -> Void { { text in self.texts.withLock { $0.append(text) } } }
+    var lines: [String] { texts.withLock { $0 } }
+}
+
+/// A fresh folder under the temporary directory, removed by `remove()`.
+struct TemporaryFolder {
+    let path: String
+
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("wf-logging-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    func read(_ name: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path + "/" + name) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func files() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
+    }
+}
+
+/// A sink that always fails.
+struct FailingSink: LogSink {
+    struct Broken: Error, CustomStringConvertible {
+        var description: String { "disk on fire" }
+    }
+
+    func write(_ lines: [LogLine]) throws { throw Broken() }
+}
+
