@@ -57,3 +57,26 @@ struct FailingSink: LogSink {
     func write(_ lines: [LogLine]) throws { throw Broken() }
 }
 
+/// Batches handed to a store writer, readable in order by the test.
+final class BatchRecorder: Sendable {
+    let batches: AsyncStream<[LogLine]>
+    private let continuation: AsyncStream<[LogLine]>.Continuation
+
+    init() {
+        (batches, continuation) = AsyncStream.makeStream(of: [LogLine].self)
+    }
+
+    var writer: StoreLogSink.Writer {
+        { lines in self.continuation.yield(lines) }
+    }
+
+    func finish() { continuation.finish() }
+
+    /// Every batch recorded so far; ends the recording.
+    func all() async -> [[LogLine]] {
+        continuation.finish()
+        var out: [[LogLine]] = []
+        for await batch in batches { out.append(batch) }
+        return out
+    }
+}
