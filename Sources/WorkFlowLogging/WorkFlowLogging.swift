@@ -1,2 +1,0 @@
-/// Log handling: console, rotating file and the system log table.
-public enum WorkFlowLoggingInfo {}
