@@ -34,9 +34,6 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("input"), help: ArgumentHelp("Read inputs from a JSON object file; --var values win.", valueName: "FILE"))
     var inputFile: String?
 
-    @Flag(name: .shortAndLong, help: "Also print the engine's log lines on standard error.")
-    var verbose = false
-
     func validate() throws {
         if (name == nil) == (file == nil) {
             throw ValidationError("give either the name of a stored workflow or --file FILE")
@@ -69,9 +66,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         let source: WorkflowRunner.Source = file.map { .file($0) } ?? .stored(name ?? "")
         let json = global.json
-        let verbose = verbose
         let code = try await CommandContext.with(global) { context in
-            let runner = WorkflowRunner(console: context.console, registry: context.registry, store: context.store, verbose: verbose)
+            let runner = WorkflowRunner(
+                console: context.console, registry: context.registry, store: context.store, logger: context.logger("workflow.engine"))
             return await runner.run(source, inputs: inputs, json: json)
         }
         if code != 0 { throw ExitCode(code) }
@@ -91,14 +88,18 @@ public struct WorkflowRunner: Sendable {
     public var clock: any EngineClock
     /// Where runs are recorded; `nil` runs without a record.
     public var store: SQLStore?
-    public var verbose: Bool
+    /// The engine's logger (step log lines are forwarded to it).
+    public var logger: Logger
 
-    public init(console: any Console, registry: ModuleRegistry, clock: any EngineClock = SystemClock(), store: SQLStore? = nil, verbose: Bool = false) {
+    public init(
+        console: any Console, registry: ModuleRegistry, clock: any EngineClock = SystemClock(), store: SQLStore? = nil,
+        logger: Logger = Logger(label: "workflow.engine", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
         self.console = console
         self.registry = registry
         self.clock = clock
         self.store = store
-        self.verbose = verbose
+        self.logger = logger
     }
 
     /// Validates and runs the file; returns the exit status.
@@ -143,11 +144,6 @@ public struct WorkflowRunner: Sendable {
         let issues = workflow.validate(registry: registry)
         guard issues.isEmpty else { return invalid(issues, file: file, json: json) }
 
-        var logger = Logger(label: "workflow", factory: { _ in SwiftLogNoOpLogHandler() })
-        if verbose {
-            logger = Logger(label: "workflow", factory: { label in StreamLogHandler.standardError(label: label) })
-            logger.logLevel = .debug
-        }
         let executor = Executor(registry: registry, clock: clock, logger: logger)
         var recorders: [any RunRecorder] = json ? [] : [ProgressPrinter(console: console)]
         do {

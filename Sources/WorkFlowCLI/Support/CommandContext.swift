@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import WorkFlowConfig
 import WorkFlowEngine
+import WorkFlowLogging
 import WorkFlowModules
 import WorkFlowStore
 
@@ -14,7 +15,15 @@ struct CommandContext: Sendable {
     var registry: ModuleRegistry
     var console: any Console
     var json: Bool
-    var logger: Logger
+    var verbose: Bool
+    /// Makes loggers whose lines go to the console (warnings, or everything with --verbose), the
+    /// log file and the system log table.
+    var logging: LoggingSetup
+
+    /// A logger whose lines reach every sink.
+    func logger(_ label: String) -> Logger {
+        logging.logger(label: label)
+    }
 
     /// Loads the configuration, opens (and migrates) the store, runs `body`, and closes the store
     /// whatever happens. Configuration warnings go to standard error.
@@ -33,29 +42,60 @@ struct CommandContext: Sendable {
             console.err("workflow: warning: \(warning.source): \(warning.message)\n")
         }
         let configuration = loaded.configuration
-        let logger = Logger(label: "workflow.cli", factory: { _ in SwiftLogNoOpLogHandler() })
+        let timeZone = TimeZone(identifier: configuration.timezone) ?? .gmt
+        let level = Logger.Level(rawValue: configuration.log.level) ?? .info
+        let logFolder = URL(fileURLWithPath: configuration.logFilePath).deletingLastPathComponent().path
+        let localSinks = [
+            LogSinkRoute(ConsoleLogSink(timeZone: timeZone), name: "console", minimumLevel: options.verbose ? nil : .warning),
+            LogSinkRoute(
+                RotatingFileLogSink(
+                    directory: logFolder, fileName: URL(fileURLWithPath: configuration.logFilePath).lastPathComponent,
+                    maxBytes: configuration.log.rotateMaxSize, backupCount: configuration.log.rotateBackupCount, timeZone: timeZone),
+                name: "file"),
+        ]
+        // The store logs only to the console and the file: its own lines never go back into it.
+        let storeLogger = LoggingSetup(minimumLevel: level, sinks: localSinks).logger(label: "workflow.store")
         let store: SQLStore
         do {
-            store = try await Store.open(url: configuration.effectiveDatabaseURL, logger: logger)
+            store = try await Store.open(url: configuration.effectiveDatabaseURL, logger: storeLogger)
         } catch {
             console.err("workflow: cannot open the database \(Self.redacted(configuration.effectiveDatabaseURL)): \(error)\n")
             throw ExitCode(1)
         }
+        let storeSink = StoreLogSink { lines in try await store.appendLogs(lines.map(LogEntry.init(line:))) }
+        let logging = LoggingSetup(minimumLevel: level, sinks: localSinks + [LogSinkRoute(storeSink, name: "store")])
         let context = CommandContext(
             configuration: configuration, store: store, registry: BuiltinModules.registry(), console: console,
-            json: options.json, logger: logger)
+            json: options.json, verbose: options.verbose, logging: logging)
+        let consumer = Task { await storeSink.run() }
+        func finish() async {
+            await storeSink.shutdown()
+            consumer.cancel()
+            await consumer.value
+            logging.flush()
+            await store.close()
+        }
         do {
             await context.closeRunsOfDeadProcesses()
+            await context.purgeOldLogs()
             let result = try await body(context)
-            await store.close()
+            await finish()
             return result
         } catch let error as StoreError {
-            await store.close()
+            await finish()
             throw context.fail(error.description)
         } catch {
-            await store.close()
+            await finish()
             throw error
         }
+    }
+
+    /// Removes system log lines older than the retention setting.
+    func purgeOldLogs() async {
+        let janitor = LogJanitor(
+            retentionDays: configuration.log.retentionDays, logger: logger("workflow.logging"),
+            purge: { [store] cutoff in try await store.purgeLogs(olderThan: cutoff) })
+        _ = try? await janitor.purgeOnce()
     }
 
     /// Closes, as interrupted, the runs left `running` by `workflow` processes on this host that

@@ -16,6 +16,9 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .customLong("json"), help: "Print JSON instead of text.")
     var json = false
 
+    @Flag(name: .shortAndLong, help: "Also print informational log lines on standard error.")
+    var verbose = false
+
     var overrides: ConfigurationLoader.Overrides {
         ConfigurationLoader.Overrides(home: home, databaseURL: databaseURL)
     }
