@@ -25,7 +25,7 @@ struct ModulesCommand: AsyncParsableCommand {
 
     func run() async throws {
         let code = ModulesCommand.list(
-            module: module, json: json, markdown: markdown, registry: BuiltinModules.registry(), console: StandardConsole())
+            module: module, json: json, markdown: markdown, registry: BuiltinModules.registry(), console: CommandIO.console)
         if code != 0 { throw ExitCode(code) }
     }
 

@@ -10,7 +10,7 @@ struct SeedOptions {
     func perform() async throws {
         let c = command
         if c.serve {
-            FileHandle.standardError.write(Data("workflow: the server (-s) arrives in a later release of WorkFlow; use the command line for now\n".utf8))
+            CommandIO.console.err("workflow: the server (-s) arrives in a later release of WorkFlow; use the command line for now\n")
             throw ExitCode(1)
         }
         if let name = c.flow {

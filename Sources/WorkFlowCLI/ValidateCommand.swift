@@ -18,7 +18,7 @@ struct ValidateCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let code = ValidateCommand.check(file: file, json: json, registry: BuiltinModules.registry(), console: StandardConsole())
+        let code = ValidateCommand.check(file: file, json: json, registry: BuiltinModules.registry(), console: CommandIO.console)
         if code != 0 { throw ExitCode(code) }
     }
 

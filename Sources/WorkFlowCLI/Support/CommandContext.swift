@@ -28,7 +28,7 @@ struct CommandContext: Sendable {
     /// Loads the configuration, opens (and migrates) the store, runs `body`, and closes the store
     /// whatever happens. Configuration warnings go to standard error.
     static func with<T: Sendable>(
-        _ options: GlobalOptions, console: any Console = StandardConsole(),
+        _ options: GlobalOptions, console: any Console = CommandIO.console,
         _ body: (CommandContext) async throws -> T
     ) async throws -> T {
         let loaded: ConfigurationLoader.Loaded

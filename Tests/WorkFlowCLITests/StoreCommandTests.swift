@@ -1,0 +1,195 @@
+import ArgumentParser
+import Foundation
+import Testing
+import WorkFlowEngine
+
+@testable import WorkFlowCLI
+
+/// A data folder and database for one test, removed afterwards.
+final class TempHome {
+    let directory: URL
+    var databaseURL: String { "sqlite://" + directory.appendingPathComponent("workflow.db").path }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("wf-home-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    /// Writes `text` to a file in the folder and returns its path.
+    func file(_ name: String, _ text: String) throws -> String {
+        let url = directory.appendingPathComponent(name)
+        try Data(text.utf8).write(to: url)
+        return url.path
+    }
+
+    /// Runs `workflow <arguments> --home <dir> --db-url <db>` in process; returns the exit code and what was printed.
+    func run(_ arguments: [String]) async -> (code: Int32, out: String, err: String) {
+        let console = BufferConsole()
+        let code: Int32 = await CommandIO.$console.withValue(console) {
+            do {
+                var command = try WorkFlowCommand.parseAsRoot(arguments + ["--home", directory.path, "--db-url", databaseURL])
+                if var async = command as? any AsyncParsableCommand {
+                    try await async.run()
+                } else {
+                    try command.run()
+                }
+                return 0
+            } catch {
+                let code = WorkFlowCommand.exitCode(for: error)
+                if code == .validationFailure {
+                    console.err(WorkFlowCommand.fullMessage(for: error))
+                    return WorkFlowCommand.invalidExitCode
+                }
+                if !(error is ExitCode) { console.err(WorkFlowCommand.fullMessage(for: error)) }
+                return code.rawValue
+            }
+        }
+        return (code, console.output, console.errors)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+}
+
+let helloFlow = #"{"procedures": [{"name": "greet", "mod": "common.Kt", "method": "prt1", "params": {"msg": "hi ${var.who}"}}], "variables": {"who": "ops"}}"#
+
+@Suite("store-backed commands")
+struct StoreCommandTests {
+    @Test("create, list, show, update, versions, diff and restore a workflow")
+    func flowLifecycle() async throws {
+        let home = try TempHome()
+        let file = try home.file("hello.json", helloFlow)
+        var r = await home.run(["flow", "create", "hello", file, "--comment", "first"])
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.out == "Created workflow 'hello' (version 1).\n")
+
+        r = await home.run(["flow", "list", "--json"])
+        let list = try JSONParser.parse(r.out)
+        #expect(list.arrayValue?.map { $0["name"] } == ["hello"])
+        #expect(list.arrayValue?.first?["version"] == 1)
+
+        let changed = try home.file("hello2.json", helloFlow.replacingOccurrences(of: "\"ops\"", with: "\"devs\""))
+        r = await home.run(["flow", "update", "hello", changed, "--comment", "devs"])
+        #expect(r.out == "Updated workflow 'hello' (version 2).\n")
+
+        r = await home.run(["flow", "versions", "hello", "--json"])
+        #expect(try JSONParser.parse(r.out).arrayValue?.map { $0["version"] } == [2, 1])
+
+        r = await home.run(["flow", "diff", "hello", "1", "2"])
+        #expect(r.code == 0)
+        #expect(r.out.contains("-    \"who\": \"ops\""))
+        #expect(r.out.contains("+    \"who\": \"devs\""))
+
+        r = await home.run(["flow", "restore", "hello", "1"])
+        #expect(r.out == "Restored version 1 of 'hello' as version 3.\n")
+        r = await home.run(["flow", "show", "hello", "--json"])
+        #expect(try JSONParser.parse(r.out)["document"]?["variables"] == ["who": "ops"])
+    }
+
+    @Test("a name already taken, a missing workflow and an invalid document are clear errors")
+    func flowErrors() async throws {
+        let home = try TempHome()
+        let file = try home.file("hello.json", helloFlow)
+        _ = await home.run(["flow", "create", "hello", file])
+        var r = await home.run(["flow", "create", "hello", file])
+        #expect(r.code == 1)
+        #expect(r.err.contains("hello"))
+        r = await home.run(["flow", "show", "nope"])
+        #expect(r.code == 1)
+        #expect(r.err == "workflow: no workflow named 'nope'\n")
+        let bad = try home.file("bad.json", #"{"procedures": [{"name": "x", "mod": "common.Nope", "method": "run"}]}"#)
+        r = await home.run(["flow", "create", "bad", bad])
+        #expect(r.code == 2)
+        #expect(r.err.contains("procedures[0].mod: unknown module 'common.Nope'"))
+        r = await home.run(["flow", "list", "--json"])
+        #expect(try JSONParser.parse(r.out).arrayValue?.count == 1)
+    }
+
+    @Test("running a stored workflow records the run and its steps")
+    func runStored() async throws {
+        let home = try TempHome()
+        _ = await home.run(["flow", "create", "hello", try home.file("hello.json", helloFlow)])
+        var r = await home.run(["run", "hello", "--var", "who=team", "--json"])
+        #expect(r.code == 0, "\(r.err)")
+        let report = try JSONParser.parse(r.out)
+        let runID = try #require(report["run_id"]?.intValue)
+        #expect(report["steps"]?.arrayValue?.first?["result"] == ["status": 0, "msg": "ret from hi team"])
+
+        r = await home.run(["runs", "show", "\(runID)", "--json"])
+        let shown = try JSONParser.parse(r.out)
+        #expect(shown["status"] == "success")
+        #expect(shown["flow_name"] == "hello")
+        #expect(shown["flow_version"] == 1)
+        #expect(shown["inputs"] == ["who": "team"])
+        #expect(shown["steps"]?.arrayValue?.first?["status"] == "success")
+        #expect(shown["steps"]?.arrayValue?.first?["result"] == ["status": 0, "msg": "ret from hi team"])
+
+        r = await home.run(["runs", "list", "--flow", "hello", "--json"])
+        #expect(try JSONParser.parse(r.out).arrayValue?.map { $0["run_id"] } == [.int(runID)])
+    }
+
+    @Test("a disabled workflow does not run; enabling it does")
+    func disabled() async throws {
+        let home = try TempHome()
+        _ = await home.run(["flow", "create", "hello", try home.file("hello.json", helloFlow)])
+        _ = await home.run(["flow", "disable", "hello"])
+        var r = await home.run(["run", "hello"])
+        #expect(r.code == 2)
+        #expect(r.err.contains("workflow 'hello' is disabled"))
+        _ = await home.run(["flow", "enable", "hello"])
+        r = await home.run(["run", "hello"])
+        #expect(r.code == 0)
+    }
+
+    @Test("the seed's options create, list, show, rename, delete and run")
+    func seedOptions() async throws {
+        let home = try TempHome()
+        var r = await home.run(["-c", #"{name: 'seed', procedures: [{name: 'a', mod: 'common.Kt', method: 'prt1', params: {msg: 'x'}}]}"#])
+        #expect(r.code == 0, "\(r.err)")
+        r = await home.run(["-l"])
+        #expect(r.out.contains("seed"))
+        r = await home.run(["-i", "seed"])
+        #expect(try JSONParser.parse(r.out)["name"] == "seed")
+        r = await home.run(["-r", #"{"current": "seed", "new": "seed2"}"#])
+        #expect(r.out == "Renamed 'seed' to 'seed2'.\n")
+        r = await home.run(["-f", "seed2"])
+        #expect(r.code == 0)
+        r = await home.run(["-t", "seed2"])
+        #expect(r.code == 0)
+        #expect(r.out.hasPrefix("Deleted workflow 'seed2' (kept as 'seed2_"))
+        r = await home.run(["-i", "seed2"])
+        #expect(r.code == 1)
+        r = await home.run(["-f", "missing"])
+        #expect(r.code == 2)
+        r = await home.run(["-l", "-t", "x"])
+        #expect(r.code == 2)
+    }
+
+    @Test("export then import under another name round-trips the document")
+    func exportImport() async throws {
+        let home = try TempHome()
+        _ = await home.run(["flow", "create", "hello", try home.file("hello.json", helloFlow)])
+        let exported = home.directory.appendingPathComponent("out.json").path
+        var r = await home.run(["flow", "export", "hello", "--output", exported])
+        #expect(r.code == 0)
+        r = await home.run(["flow", "import", exported, "--name", "copy"])
+        #expect(r.out == "Imported 'copy' (version 1).\n")
+        r = await home.run(["flow", "show", "copy", "--json"])
+        #expect(try JSONParser.parse(r.out)["document"] == (try JSONParser.parse(helloFlow)))
+    }
+
+    @Test("db status lists applied migrations; logs shows the run's lines")
+    func databaseAndLogs() async throws {
+        let home = try TempHome()
+        var r = await home.run(["db", "status", "--json"])
+        #expect(r.code == 0)
+        let migrations = try JSONParser.parse(r.out).arrayValue ?? []
+        #expect(!migrations.isEmpty)
+        #expect(migrations.allSatisfy { $0["applied"] == true })
+        let file = try home.file("hello.json", helloFlow)
+        _ = await home.run(["run", "--file", file])
+        r = await home.run(["logs", "--json"])
+        #expect(r.code == 0)
+        let lines = try JSONParser.parse(r.out).arrayValue ?? []
+        #expect(lines.contains { $0["message"]?.stringValue?.hasPrefix("hi ops") == true })
+    }
+}
