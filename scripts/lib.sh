@@ -30,3 +30,94 @@ ensure_build_dependencies() {
     ensure_swift
     ensure_apt_packages git procps
 }
+
+# The throwaway PostgreSQL the store's tests use: loopback only, on a fixed port.
+TEST_POSTGRES_PORT=55432
+TEST_POSTGRES_PREFIX="${TMPDIR:-/tmp}/workflow-test-postgres."
+
+# Runs a command line as the `postgres` user when we are root (PostgreSQL refuses to run as
+# root), or as ourselves otherwise.
+_as_postgres_user() {
+    if [ "$(id -u)" -eq 0 ]; then
+        su postgres -s /bin/sh -c "$1"
+    else
+        sh -c "$1"
+    fi
+}
+
+# The folder of PostgreSQL's server programs: version 15 (Debian 12's) when present, else the newest.
+_postgres_bin_dir() {
+    if [ -x /usr/lib/postgresql/15/bin/pg_ctl ]; then
+        echo /usr/lib/postgresql/15/bin
+        return
+    fi
+    ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+}
+
+# Stops test servers that an earlier run left behind (a killed script never ran its trap):
+# only servers whose data folder carries our prefix, found through their postmaster.pid.
+_stop_leftover_test_postgres() {
+    local bin="$1" pidfile dir
+    for pidfile in "$TEST_POSTGRES_PREFIX"*/data/postmaster.pid; do
+        [ -f "$pidfile" ] || continue
+        dir="$(dirname "$(dirname "$pidfile")")"
+        echo "==> stopping a leftover test PostgreSQL in $dir"
+        _as_postgres_user "'$bin/pg_ctl' -D '$dir/data' -m immediate -w stop" >/dev/null 2>&1 || true
+        rm -rf "$dir"
+    done
+    for dir in "$TEST_POSTGRES_PREFIX"*; do
+        [ -d "$dir" ] && [ ! -f "$dir/data/postmaster.pid" ] && rm -rf "$dir"
+    done
+    return 0
+}
+
+# Stops the server start_test_postgres started and removes its folder.
+stop_test_postgres() {
+    [ -n "${TEST_POSTGRES_DIR:-}" ] || return 0
+    if [ -f "$TEST_POSTGRES_DIR/data/postmaster.pid" ]; then
+        _as_postgres_user "'$TEST_POSTGRES_BIN/pg_ctl' -D '$TEST_POSTGRES_DIR/data' -m fast -w stop" >/dev/null 2>&1 || true
+    fi
+    rm -rf "$TEST_POSTGRES_DIR"
+    TEST_POSTGRES_DIR=""
+}
+
+# Starts a throwaway PostgreSQL on 127.0.0.1:$TEST_POSTGRES_PORT in a fresh temporary folder
+# (trust authentication, user postgres), exports WORKFLOW_TEST_POSTGRES_URL, and stops it and
+# removes the folder when the calling script exits. Installs Debian's `postgresql` if missing.
+start_test_postgres() {
+    ensure_apt_packages postgresql
+    TEST_POSTGRES_BIN="$(_postgres_bin_dir)"
+    if [ -z "$TEST_POSTGRES_BIN" ] || [ ! -x "$TEST_POSTGRES_BIN/pg_ctl" ]; then
+        echo "error: PostgreSQL's server programs are not in /usr/lib/postgresql/*/bin" >&2
+        exit 1
+    fi
+    _stop_leftover_test_postgres "$TEST_POSTGRES_BIN"
+    if "$TEST_POSTGRES_BIN/pg_isready" -q -h 127.0.0.1 -p "$TEST_POSTGRES_PORT" >/dev/null 2>&1; then
+        echo "error: something else already listens on 127.0.0.1:$TEST_POSTGRES_PORT; stop it and try again" >&2
+        exit 1
+    fi
+
+    TEST_POSTGRES_DIR="$(mktemp -d "${TEST_POSTGRES_PREFIX}XXXXXX")"
+    trap 'stop_test_postgres' EXIT
+    trap 'exit 130' INT TERM
+    [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$TEST_POSTGRES_DIR"
+
+    echo "==> starting a throwaway PostgreSQL on 127.0.0.1:$TEST_POSTGRES_PORT"
+    _as_postgres_user "'$TEST_POSTGRES_BIN/initdb' -D '$TEST_POSTGRES_DIR/data' -U postgres --auth=trust -E UTF8 --locale=C.UTF-8" \
+        >"$TEST_POSTGRES_DIR/initdb.log" 2>&1 || { cat "$TEST_POSTGRES_DIR/initdb.log" >&2; exit 1; }
+    # Durability settings are off: the server lives for one test run.
+    _as_postgres_user "'$TEST_POSTGRES_BIN/pg_ctl' -D '$TEST_POSTGRES_DIR/data' -l '$TEST_POSTGRES_DIR/server.log' -w -t 60 \
+        -o \"-p $TEST_POSTGRES_PORT -k '$TEST_POSTGRES_DIR' -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off\" start" \
+        >/dev/null || { cat "$TEST_POSTGRES_DIR/server.log" >&2; exit 1; }
+    local tries=0
+    until "$TEST_POSTGRES_BIN/pg_isready" -q -h 127.0.0.1 -p "$TEST_POSTGRES_PORT"; do
+        tries=$((tries + 1))
+        if [ "$tries" -ge 60 ]; then
+            echo "error: the test PostgreSQL did not become ready; its log:" >&2
+            cat "$TEST_POSTGRES_DIR/server.log" >&2
+            exit 1
+        fi
+        sleep 0.5
+    done
+    export WORKFLOW_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$TEST_POSTGRES_PORT/postgres"
+}

@@ -9,5 +9,8 @@ ensure_build_dependencies
 echo "==> building (debug) with tests"
 swift build --build-tests
 
+# The store's contract tests run against SQLite and this PostgreSQL (WORKFLOW_TEST_POSTGRES_URL).
+start_test_postgres
+
 echo "==> running the test suite"
 swift test --skip-build --disable-xctest 2>&1 | tee .build/test-output.txt

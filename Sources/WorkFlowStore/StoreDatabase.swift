@@ -1,0 +1,195 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLKit
+import SQLiteKit
+
+/// The SQL dialects the store speaks.
+public enum StoreDialect: String, Sendable, Hashable {
+    case sqlite, postgres
+}
+
+/// A pool of connections to one SQLite file or PostgreSQL database, with transactions.
+///
+/// Pooling: both dialects use async-kit's `EventLoopGroupConnectionPool` with SQLKit on top, so
+/// one code path serves both. PostgresNIO's newer `PostgresClient` would need a long-running
+/// `run()` task owned by a service group, and SQLite has no equivalent; the pool needs neither,
+/// and `close()` shuts it down cleanly.
+public final class StoreDatabase: Sendable {
+    /// SQLite or PostgreSQL.
+    public let dialect: StoreDialect
+    /// Where the data lives, without credentials: the SQLite path or `host:port/database`.
+    public let location: String
+    let logger: Logger
+    private let pool: Pool
+
+    private enum Pool: Sendable {
+        case sqlite(PooledConnections<SQLiteFileSource>)
+        case postgres(PooledConnections<PostgresConnectionSource>)
+    }
+
+    private init(dialect: StoreDialect, location: String, logger: Logger, pool: Pool) {
+        self.dialect = dialect
+        self.location = location
+        self.logger = logger
+        self.pool = pool
+    }
+
+    /// Opens (and creates, with its parent folders) the SQLite database at `path`.
+    ///
+    /// Every connection runs with `journal_mode=WAL`, `busy_timeout=5000`, `foreign_keys=ON` and
+    /// `synchronous=NORMAL`.
+    public static func sqlite(
+        path: String, maxConnectionsPerEventLoop: Int = 2, logger: Logger = Logger(label: "workflow.store")
+    ) async throws(StoreError) -> StoreDatabase {
+        let url = URL(fileURLWithPath: path)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw StoreError.unsupportedURL(
+                path, reason: "cannot create the folder \(url.deletingLastPathComponent().path): \(error.localizedDescription)")
+        }
+        let pool = PooledConnections(
+            source: SQLiteFileSource(path: url.path), maxConnectionsPerEventLoop: maxConnectionsPerEventLoop,
+            logger: logger, on: MultiThreadedEventLoopGroup.singleton)
+        let database = StoreDatabase(dialect: .sqlite, location: url.path, logger: logger, pool: .sqlite(pool))
+        try await database.checkReachable()
+        return database
+    }
+
+    /// Connects to PostgreSQL at `url` (`postgres://user:password@host:port/database`).
+    public static func postgres(
+        url: String, maxConnectionsPerEventLoop: Int = 2, logger: Logger = Logger(label: "workflow.store")
+    ) async throws(StoreError) -> StoreDatabase {
+        let configuration: SQLPostgresConfiguration
+        do {
+            configuration = try SQLPostgresConfiguration(url: url)
+        } catch {
+            throw StoreError.unsupportedURL(
+                StoreURL.redacted(url), reason: "not a PostgreSQL URL of the form postgres://user:password@host:port/database")
+        }
+        let pool = PooledConnections(
+            source: PostgresConnectionSource(sqlConfiguration: configuration),
+            maxConnectionsPerEventLoop: maxConnectionsPerEventLoop, logger: logger, on: MultiThreadedEventLoopGroup.singleton)
+        let database = StoreDatabase(
+            dialect: .postgres, location: StoreURL.redacted(url), logger: logger, pool: .postgres(pool))
+        try await database.checkReachable()
+        return database
+    }
+
+    /// Fails early, with the reason, when the database cannot be reached.
+    private func checkReachable() async throws(StoreError) {
+        do {
+            try await withConnection { session in try await session.run("SELECT 1") }
+        } catch {
+            await close()
+            throw StoreError.database(operation: "open \(location)", message: error.message)
+        }
+    }
+
+    /// Runs `body` on one pooled connection, outside a transaction (each statement commits by itself).
+    package func withConnection<R>(_ body: (StoreSession) async throws -> R) async throws -> R {
+        switch pool {
+        case .sqlite(let pool):
+            try await pool.withConnection { connection in
+                try await body(StoreSession(sql: connection.sql(), dialect: .sqlite))
+            }
+        case .postgres(let pool):
+            try await pool.withConnection { connection in
+                try await body(StoreSession(sql: connection.sql(), dialect: .postgres))
+            }
+        }
+    }
+
+    /// Runs `body` in one transaction on one connection: committed when it returns, rolled back when it throws.
+    ///
+    /// SQLite transactions begin `IMMEDIATE`, taking the write lock at once: a deferred transaction
+    /// that reads and then writes can fail with "database is locked" without waiting out the busy
+    /// timeout when another connection writes in between.
+    package func withSession<R>(_ body: (StoreSession) async throws -> R) async throws -> R {
+        try await withConnection { session in
+            try await session.run(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN")
+            let result: R
+            do {
+                result = try await body(session)
+            } catch {
+                do {
+                    try await session.run("ROLLBACK")
+                } catch let rollbackError {
+                    logger.error("rollback failed", metadata: ["error": "\(rollbackError.message)"])
+                }
+                throw error
+            }
+            try await session.run("COMMIT")
+            return result
+        }
+    }
+
+    /// Closes every connection. Later calls fail with a database error.
+    public func close() async {
+        do {
+            switch pool {
+            case .sqlite(let pool): try await pool.shutdown()
+            case .postgres(let pool): try await pool.shutdown()
+            }
+        } catch {
+            // Shutting down twice is harmless; anything else is worth a line in the log.
+            logger.debug("closing the store's connection pool", metadata: ["error": "\(error.message)"])
+        }
+    }
+}
+
+/// One connection lent by ``StoreDatabase``, with the dialect its SQL must be written for.
+package struct StoreSession: Sendable {
+    package let sql: any SQLDatabase
+    package let dialect: StoreDialect
+
+    /// Runs a statement that returns no rows.
+    package func run(_ query: SQLQueryString) async throws {
+        try await sql.raw(query).run()
+    }
+
+    /// Runs a query and returns every row.
+    package func all(_ query: SQLQueryString) async throws -> [any SQLRow] {
+        try await sql.raw(query).all()
+    }
+
+    /// Runs a query and returns its first row, if any.
+    package func first(_ query: SQLQueryString) async throws -> (any SQLRow)? {
+        try await sql.raw(query).first()
+    }
+}
+
+/// Opens SQLite files with the store's settings on every new connection.
+struct SQLiteFileSource: ConnectionPoolSource, Sendable {
+    let path: String
+
+    /// Per-connection settings. `busy_timeout` comes first so that switching to WAL waits for
+    /// other connections instead of failing; WAL itself is stored in the file.
+    static let pragmas = [
+        "PRAGMA busy_timeout = 5000",
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA foreign_keys = ON",
+        "PRAGMA synchronous = NORMAL",
+    ]
+
+    func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
+        SQLiteConnection.open(storage: .file(path: path), threadPool: .singleton, logger: logger, on: eventLoop)
+            .flatMap { connection in
+                var ready = eventLoop.makeSucceededVoidFuture()
+                for pragma in Self.pragmas {
+                    ready = ready.flatMap { connection.query(pragma).map { _ in } }
+                }
+                return ready.map { connection }.flatMapError { error in
+                    connection.close().flatMapThrowing { throw error }
+                }
+            }
+    }
+}
+
+extension Error {
+    /// The error's text as the store reports it.
+    var message: String { DatabaseErrorText.describe(self) }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import PostgresNIO
+import SQLiteNIO
+
+/// Everything that can go wrong in the store, worded for the person who reads it.
+public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The database URL is not one the store can open.
+    case unsupportedURL(String, reason: String)
+    /// A workflow name breaks the naming rules.
+    case invalidName(String)
+    /// No live workflow has this name.
+    case flowNotFound(String)
+    /// A live workflow already has this name.
+    case flowExists(String)
+    /// The workflow has no version with this number.
+    case versionNotFound(name: String, number: Int)
+    /// No run has this id.
+    case runNotFound(Int64)
+    /// A stored value cannot be read back (a row written by something else, or damaged).
+    case corruptValue(table: String, column: String, problem: String)
+    /// The database refused or failed an operation.
+    case database(operation: String, message: String)
+
+    public var description: String {
+        switch self {
+        case .unsupportedURL(let url, let reason):
+            "cannot open database '\(url)': \(reason)"
+        case .invalidName(let reason):
+            "invalid workflow name: \(reason)"
+        case .flowNotFound(let name):
+            "workflow '\(name)' does not exist"
+        case .flowExists(let name):
+            "a workflow named '\(name)' already exists"
+        case .versionNotFound(let name, let number):
+            "workflow '\(name)' has no version \(number)"
+        case .runNotFound(let id):
+            "run \(id) does not exist"
+        case .corruptValue(let table, let column, let problem):
+            "cannot read \(table).\(column): \(problem)"
+        case .database(let operation, let message):
+            "database error while trying to \(operation): \(message)"
+        }
+    }
+}
+
+extension StoreError {
+    /// Runs `body`, passing our own errors through and wrapping the database's with what we were doing.
+    static func wrapping<R>(_ operation: @autoclosure () -> String, _ body: () async throws -> R) async throws(StoreError) -> R {
+        do {
+            return try await body()
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.database(operation: operation(), message: DatabaseErrorText.describe(error))
+        }
+    }
+}
+
+/// Words for the errors the database drivers throw.
+enum DatabaseErrorText {
+    /// PostgresNIO hides the server's message from `description` so that it cannot leak by
+    /// accident; the store's errors are read by operators, so we take the message and SQLSTATE.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] {
+                let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+                return message + state
+            }
+            return "PostgreSQL: \(error.code)"
+        }
+        if let error = error as? SQLiteError {
+            return error.message
+        }
+        return String(describing: error)
+    }
+
+    /// Whether `error` is a foreign-key violation (a row that points at a missing run or workflow).
+    static func isForeignKeyViolation(_ error: any Error) -> Bool {
+        if let error = error as? PSQLError {
+            return error.serverInfo?[.sqlState] == "23503"
+        }
+        if let error = error as? SQLiteError {
+            return error.reason == .constraintForeignKeyFailed
+        }
+        return false
+    }
+
+    /// Whether `error` is a unique-constraint violation (two writers raced for the same name).
+    static func isUniqueViolation(_ error: any Error) -> Bool {
+        if let error = error as? PSQLError {
+            return error.serverInfo?[.sqlState] == "23505"
+        }
+        if let error = error as? SQLiteError {
+            return error.reason == .constraintUniqueFailed || error.reason == .constraintPrimaryKeyFailed
+        }
+        return false
+    }
+}
