@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import WorkFlowEngine
+import WorkFlowStore
 import WorkFlowModules
 
 /// `workflow run NAME` and `workflow run --file FLOW.json`
@@ -151,13 +152,13 @@ public struct WorkflowRunner: Sendable {
         } catch {
             return invalid([ValidationIssue(path: "inputs", message: error.message)], file: file, json: json)
         }
-        var runID: Int64?
+        var recordedRunID: Int64?
         if let store {
             do {
                 let run = try await store.createRun(
                     flowName: file, flowVersion: flowVersion, document: workflow.document, trigger: .cli,
                     triggeredBy: CommandAuthor.current, inputs: inputs, status: .running, node: RunNode.current)
-                runID = run.id
+                recordedRunID = run.id
                 recorders.append(StoreRunRecorder(store: store, runID: run.id, logger: logger))
             } catch {
                 console.err("workflow: cannot record the run: \(error)\n")
@@ -165,6 +166,7 @@ public struct WorkflowRunner: Sendable {
             }
         }
         let recorder = FanOutRecorder(recorders)
+        let runID = recordedRunID
         let outcome = await withInterruptCancellation {
             do throws(InputError) {
                 return Result<RunResult, InputError>.success(

@@ -16,7 +16,7 @@ struct FlowCreateCommand: AsyncParsableCommand {
     func run() async throws {
         try await CommandContext.with(global) { context in
             let document: JSONObject
-            do {
+            do throws(WorkflowFileError) {
                 document = try FlowDocumentInput.read(file: file, registry: context.registry)
             } catch {
                 throw context.fail(error.description.trimmingCharacters(in: .newlines), code: WorkFlowCommand.invalidExitCode)

@@ -17,7 +17,7 @@ struct FlowImportCommand: AsyncParsableCommand {
         try await CommandContext.with(global) { context in
             let workflow: Workflow
             let document: JSONObject
-            do {
+            do throws(WorkflowFileError) {
                 workflow = try WorkflowFile.load(file)
                 document = try FlowDocumentInput.check(workflow, source: file, registry: context.registry)
             } catch {
