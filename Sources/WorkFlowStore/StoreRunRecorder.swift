@@ -1,0 +1,57 @@
+import Logging
+import WorkFlowEngine
+
+/// Writes a run's events to the store as they happen: the start marks every step pending,
+/// each step start and end updates its row, the end writes the result.
+///
+/// A failed write never reaches the engine: it is logged and remembered in ``lastError``, and the
+/// run goes on. (At the next start-up ``RunStore/closeInterruptedRuns(node:now:)`` closes a run
+/// whose end could not be written.)
+public actor StoreRunRecorder: RunRecorder {
+    public nonisolated let runID: Int64
+    private let store: any RunStore
+    private let logger: Logger
+    /// The most recent write that failed.
+    public private(set) var lastError: StoreError?
+    /// How many writes failed.
+    public private(set) var failedWrites = 0
+
+    public init(store: any RunStore, runID: Int64, logger: Logger = Logger(label: "workflow.store.recorder")) {
+        self.store = store
+        self.runID = runID
+        var logger = logger
+        logger[metadataKey: "run.id"] = "\(runID)"
+        self.logger = logger
+    }
+
+    public func record(_ event: RunEvent) async {
+        do {
+            switch event {
+            case .runStarted(_, let startedAt, let steps):
+                try await store.markRunStarted(runID: runID, startedAt: startedAt, steps: steps)
+            case .stepStarted(let step):
+                try await store.recordStepStarted(runID: runID, step: step)
+            case .stepFinished(let step):
+                try await store.recordStepFinished(runID: runID, step: step)
+            case .runFinished(let result):
+                try await store.finishRun(runID: runID, result: result)
+            }
+        } catch {
+            failedWrites += 1
+            lastError = error
+            logger.error("could not record a run event", metadata: ["event": "\(event.name)", "error": "\(error)"])
+        }
+    }
+}
+
+extension RunEvent {
+    /// A short name for log lines.
+    fileprivate var name: String {
+        switch self {
+        case .runStarted: "run started"
+        case .stepStarted(let step): "step '\(step.name)' started"
+        case .stepFinished(let step): "step '\(step.name)' finished"
+        case .runFinished: "run finished"
+        }
+    }
+}

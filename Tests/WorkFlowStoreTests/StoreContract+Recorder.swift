@@ -1,0 +1,135 @@
+import Foundation
+import Logging
+import Testing
+import WorkFlowEngine
+@testable import WorkFlowStore
+
+/// Forwards events to a store recorder and, after each, notes the step statuses the database holds.
+actor SnapshottingRecorder: RunRecorder {
+    let inner: StoreRunRecorder
+    let store: SQLStore
+    private(set) var snapshots: [[StepStatus]] = []
+
+    init(inner: StoreRunRecorder, store: SQLStore) {
+        self.inner = inner
+        self.store = store
+    }
+
+    func record(_ event: RunEvent) async {
+        await inner.record(event)
+        let steps = (try? await store.steps(runID: inner.runID)) ?? []
+        snapshots.append(steps.map(\.status))
+    }
+}
+
+extension StoreContract {
+    static let probeFlow = #"""
+        {"procedures": [
+            {"name": "a", "mod": "test.Probe", "method": "ok", "params": {"value": {"k": "v"}}},
+            {"name": "b", "mod": "test.Probe", "method": "ok", "params": {"value": "@a.alpha"}},
+            {"name": "c", "mod": "test.Probe", "method": "ok"}
+        ]}
+        """#
+
+    static let failingFlow = #"""
+        {"procedures": [
+            {"name": "a", "mod": "test.Probe", "method": "ok", "params": {"value": 1}},
+            {"name": "b", "mod": "test.Probe", "method": "fail", "params": {"message": "disk full"}},
+            {"name": "c", "mod": "test.Probe", "method": "ok"}
+        ]}
+        """#
+
+    /// Runs `text` through a real executor with a store recorder; returns the result, the run id and the recorder.
+    private func execute(
+        _ text: String, store: SQLStore, module: ProbeModule = ProbeModule()
+    ) async throws -> (RunResult, Int64, StoreRunRecorder, [[StepStatus]]) {
+        let workflow = try Workflow(json: text)
+        let run = try await store.createRun(
+            flowName: "probe", flowVersion: nil, document: workflow.document, trigger: .cli, triggeredBy: nil, inputs: [:],
+            status: .queued, node: "test")
+        let recorder = StoreRunRecorder(store: store, runID: run.id, logger: TestDatabase.quietLogger)
+        let snapshots = SnapshottingRecorder(inner: recorder, store: store)
+        let executor = Executor(registry: ModuleRegistry([module]), clock: ManualClock(autoAdvance: true))
+        let result = try await executor.run(workflow, options: RunOptions(runID: run.id), recorder: snapshots)
+        return (result, run.id, recorder, await snapshots.snapshots)
+    }
+
+    @Test("the recorder leaves exactly the executor's records of a successful run, written step by step", arguments: Backend.all)
+    func recorderSuccess(backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            let (result, runID, recorder, snapshots) = try await execute(Self.probeFlow, store: store)
+            #expect(result.status == .success)
+            #expect(await recorder.lastError == nil)
+            #expect(try await store.steps(runID: runID) == result.steps)
+            #expect(result.steps.first?.logs.map(\.message) == ["echoing a"])
+            #expect(result.steps[1].result == ["status": true, "zeta": 1, "alpha": ["k": "v"]])
+
+            let run = try #require(try await store.run(id: runID))
+            #expect(run.status == .success)
+            #expect(run.startedAt == result.startedAt)
+            #expect(run.endedAt == result.endedAt)
+            #expect(run.durationMs == result.durationMs)
+            #expect(run.error == nil)
+            #expect(
+                snapshots == [
+                    [.pending, .pending, .pending],
+                    [.running, .pending, .pending],
+                    [.success, .pending, .pending],
+                    [.success, .running, .pending],
+                    [.success, .success, .pending],
+                    [.success, .success, .running],
+                    [.success, .success, .success],
+                    [.success, .success, .success],
+                ])
+        }
+    }
+
+    @Test("a failed step fails the recorded run and later steps are recorded as skipped", arguments: Backend.all)
+    func recorderFailure(backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            let (result, runID, recorder, _) = try await execute(Self.failingFlow, store: store)
+            #expect(result.status == .failed)
+            #expect(await recorder.lastError == nil)
+            let steps = try await store.steps(runID: runID)
+            #expect(steps == result.steps)
+            #expect(steps.map(\.status) == [.success, .failed, .skipped])
+            #expect(steps[1].error == "disk full")
+            #expect(steps[1].logs.contains { $0.level == .error && $0.message == "disk full" })
+            #expect(steps[2].error == "not run: step 'b' failed: disk full")
+            let run = try #require(try await store.run(id: runID))
+            #expect(run.status == .failed)
+            #expect(run.error == "step 'b' failed: disk full")
+        }
+    }
+
+    @Test("a recorder whose database closes mid-run keeps the run going and remembers the error", arguments: Backend.all)
+    func recorderSurvivesClosedDatabase(backend: Backend) async throws {
+        try await withStore(backend) { store, database in
+            let text = #"""
+                {"procedures": [
+                    {"name": "a", "mod": "test.Probe", "method": "ok"},
+                    {"name": "shut", "mod": "test.Probe", "method": "close"},
+                    {"name": "c", "mod": "test.Probe", "method": "ok"}
+                ]}
+                """#
+            let (result, runID, recorder, _) = try await execute(
+                text, store: store, module: ProbeModule(onClose: { await store.close() }))
+            #expect(result.status == .success)
+            #expect(result.steps.map(\.status) == [.success, .success, .success])
+            #expect(await recorder.failedWrites == 4)
+            let lastError = try #require(await recorder.lastError)
+            guard case .database(let operation, _) = lastError else {
+                Issue.record("unexpected error \(lastError)")
+                return
+            }
+            #expect(operation == "record the end of run \(runID)")
+
+            // The next start-up closes the run the dead recorder could not finish.
+            let reopened = try await database.open()
+            #expect(try await reopened.steps(runID: runID).map(\.status) == [.success, .running, .pending])
+            #expect(try await reopened.closeInterruptedRuns(node: "test", now: Date()) == 1)
+            #expect(try await reopened.run(id: runID)?.error == "interrupted: the process stopped")
+            await reopened.close()
+        }
+    }
+}
