@@ -106,11 +106,11 @@ public final class StoreDatabase: Sendable {
         switch pool {
         case .sqlite(_, let readers):
             try await readers.withConnection { connection in
-                try await body(StoreSession(sql: connection.sql(), dialect: .sqlite))
+                try await body(StoreSession(connection))
             }
         case .postgres(let pool):
             try await pool.withConnection { connection in
-                try await body(StoreSession(sql: connection.sql(), dialect: .postgres))
+                try await body(StoreSession(connection))
             }
         }
     }
@@ -121,11 +121,11 @@ public final class StoreDatabase: Sendable {
         switch pool {
         case .sqlite(let writer, _):
             try await writer.withConnection { connection in
-                try await body(StoreSession(sql: connection.sql(), dialect: .sqlite))
+                try await body(StoreSession(connection))
             }
         case .postgres(let pool):
             try await pool.withConnection { connection in
-                try await body(StoreSession(sql: connection.sql(), dialect: .postgres))
+                try await body(StoreSession(connection))
             }
         }
     }
@@ -142,16 +142,23 @@ public final class StoreDatabase: Sendable {
             let result: R
             do {
                 result = try await body(session)
+                try await session.run("COMMIT")
             } catch {
-                do {
-                    try await session.run("ROLLBACK")
-                } catch let rollbackError {
-                    logger.error("rollback failed", metadata: ["error": "\(rollbackError.message)"])
-                }
+                await rollBack(session)
                 throw error
             }
-            try await session.run("COMMIT")
             return result
+        }
+    }
+
+    /// Ends a failed transaction. A connection that cannot roll back may still be inside the
+    /// transaction, so it is closed rather than lent to the next caller.
+    private func rollBack(_ session: StoreSession) async {
+        do {
+            try await session.run("ROLLBACK")
+        } catch {
+            logger.error("rollback failed; closing the connection", metadata: ["error": "\(error.message)"])
+            await session.discard()
         }
     }
 
@@ -180,6 +187,20 @@ public final class StoreDatabase: Sendable {
 package struct StoreSession: Sendable {
     package let sql: any SQLDatabase
     package let dialect: StoreDialect
+    /// Closes the connection; the pool then replaces it.
+    let discard: @Sendable () async -> Void
+
+    init(_ connection: SQLiteConnection) {
+        sql = connection.sql()
+        dialect = .sqlite
+        discard = { try? await connection.close() }
+    }
+
+    init(_ connection: PostgresConnection) {
+        sql = connection.sql()
+        dialect = .postgres
+        discard = { try? await connection.close() }
+    }
 
     /// Runs a statement that returns no rows.
     package func run(_ query: SQLQueryString) async throws {

@@ -44,3 +44,25 @@ extension StoreContract {
         }
     }
 }
+
+extension StoreContract {
+    struct Abort: Error {}
+
+    @Test("a session that throws is rolled back and the writer stays usable", arguments: Backend.all)
+    func rollback(backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            await #expect(throws: Abort.self) {
+                try await store.database.withSession { session in
+                    try await session.run(
+                        #"INSERT INTO settings ("key", value, updated_at) VALUES (\#(bind: "half"), \#(bind: "1"), \#(bind: 0))"#)
+                    throw Abort()
+                }
+            }
+            let half = try await store.setting("half")
+            #expect(half == nil)
+            try await store.setSetting("whole", to: true)
+            let whole = try await store.setting("whole")
+            #expect(whole == true)
+        }
+    }
+}
