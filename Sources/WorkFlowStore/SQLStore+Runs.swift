@@ -26,7 +26,7 @@ extension SQLStore: RunStore {
         let now = nowMilliseconds()
         let startedAt: Int64? = status == .running ? now : nil
         let id: Int64 = try await StoreError.wrapping("create a run of workflow '\(flowName)'") {
-            try await database.withConnection { session in
+            try await database.withWriter { session in
                 let row = try await session.first(
                     """
                     INSERT INTO runs (flow_id, flow_name, flow_version, document, "trigger", triggered_by, inputs, status,
@@ -78,7 +78,7 @@ extension SQLStore: RunStore {
     private func writeStep(runID: Int64, step: StepRecord, operation: String) async throws(StoreError) {
         try await StoreError.wrapping(operation) {
             do {
-                try await database.withConnection { session in
+                try await database.withWriter { session in
                     try await upsertSteps(session, runID: runID, steps: [step])
                 }
             } catch let error where DatabaseErrorText.isForeignKeyViolation(error) {

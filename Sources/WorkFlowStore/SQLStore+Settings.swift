@@ -17,7 +17,7 @@ extension SQLStore: SettingsStore {
     public func setSetting(_ key: String, to value: JSONValue) async throws(StoreError) {
         let now = nowMilliseconds()
         try await StoreError.wrapping("write setting '\(key)'") {
-            try await database.withConnection { session in
+            try await database.withWriter { session in
                 try await session.run(
                     #"""
                     INSERT INTO settings ("key", value, updated_at) VALUES (\#(bind: key), \#(bind: JSONColumn.text(value)), \#(bind: now))

@@ -17,16 +17,23 @@ public enum StoreDialect: String, Sendable, Hashable {
 /// one code path serves both. PostgresNIO's newer `PostgresClient` would need a long-running
 /// `run()` task owned by a service group, and SQLite has no equivalent; the pool needs neither,
 /// and `close()` shuts it down cleanly.
+///
+/// SQLite allows one writer at a time, and its busy handler waits on one of SQLiteNIO's few
+/// thread-pool threads: several local writers waiting for the lock can starve the one that holds
+/// it until the busy timeout fails them all. So on SQLite every write goes through a pool of
+/// exactly one connection, where writers queue without holding a thread, and reads use a
+/// separate pool (WAL lets them run beside the writer). `busy_timeout` still covers writers in
+/// other processes. PostgreSQL has one pool for both.
 public final class StoreDatabase: Sendable {
     /// SQLite or PostgreSQL.
     public let dialect: StoreDialect
-    /// Where the data lives, without credentials: the SQLite path or `host:port/database`.
+    /// Where the data lives, without credentials: the SQLite path or the URL without its password.
     public let location: String
     let logger: Logger
     private let pool: Pool
 
     private enum Pool: Sendable {
-        case sqlite(PooledConnections<SQLiteFileSource>)
+        case sqlite(writer: PooledConnections<SQLiteFileSource>, readers: PooledConnections<SQLiteFileSource>)
         case postgres(PooledConnections<PostgresConnectionSource>)
     }
 
@@ -51,10 +58,14 @@ public final class StoreDatabase: Sendable {
             throw StoreError.unsupportedURL(
                 path, reason: "cannot create the folder \(url.deletingLastPathComponent().path): \(error.localizedDescription)")
         }
-        let pool = PooledConnections(
-            source: SQLiteFileSource(path: url.path), maxConnectionsPerEventLoop: maxConnectionsPerEventLoop,
-            logger: logger, on: MultiThreadedEventLoopGroup.singleton)
-        let database = StoreDatabase(dialect: .sqlite, location: url.path, logger: logger, pool: .sqlite(pool))
+        let source = SQLiteFileSource(path: url.path)
+        let group = MultiThreadedEventLoopGroup.singleton
+        // One event loop and one connection per loop: exactly one writer connection.
+        let writer = PooledConnections(source: source, maxConnectionsPerEventLoop: 1, logger: logger, on: group.next())
+        let readers = PooledConnections(
+            source: source, maxConnectionsPerEventLoop: maxConnectionsPerEventLoop, logger: logger, on: group)
+        let database = StoreDatabase(
+            dialect: .sqlite, location: url.path, logger: logger, pool: .sqlite(writer: writer, readers: readers))
         try await database.checkReachable()
         return database
     }
@@ -79,63 +90,94 @@ public final class StoreDatabase: Sendable {
         return database
     }
 
-    /// Fails early, with the reason, when the database cannot be reached.
+    /// Fails early, with the reason, when the database cannot be reached (or, for SQLite, created).
     private func checkReachable() async throws(StoreError) {
         do {
-            try await withConnection { session in try await session.run("SELECT 1") }
+            try await withWriter { session in try await session.run("SELECT 1") }
         } catch {
             await close()
             throw StoreError.database(operation: "open \(location)", message: error.message)
         }
     }
 
-    /// Runs `body` on one pooled connection, outside a transaction (each statement commits by itself).
+    /// Runs `body` on one pooled connection for reading, outside a transaction. Writes go
+    /// through ``withWriter(_:)`` or ``withSession(_:)``.
     package func withConnection<R>(_ body: (StoreSession) async throws -> R) async throws -> R {
         switch pool {
-        case .sqlite(let pool):
-            try await pool.withConnection { connection in
-                try await body(StoreSession(sql: connection.sql(), dialect: .sqlite))
+        case .sqlite(_, let readers):
+            try await readers.withConnection { connection in
+                try await body(StoreSession(connection))
             }
         case .postgres(let pool):
             try await pool.withConnection { connection in
-                try await body(StoreSession(sql: connection.sql(), dialect: .postgres))
+                try await body(StoreSession(connection))
             }
         }
     }
 
-    /// Runs `body` in one transaction on one connection: committed when it returns, rolled back when it throws.
+    /// Runs `body` on the connection that writes, outside a transaction: for single statements,
+    /// each of which commits by itself.
+    package func withWriter<R>(_ body: (StoreSession) async throws -> R) async throws -> R {
+        switch pool {
+        case .sqlite(let writer, _):
+            try await writer.withConnection { connection in
+                try await body(StoreSession(connection))
+            }
+        case .postgres(let pool):
+            try await pool.withConnection { connection in
+                try await body(StoreSession(connection))
+            }
+        }
+    }
+
+    /// Runs `body` in one transaction on the connection that writes: committed when it returns,
+    /// rolled back when it throws.
     ///
     /// SQLite transactions begin `IMMEDIATE`, taking the write lock at once: a deferred transaction
     /// that reads and then writes can fail with "database is locked" without waiting out the busy
-    /// timeout when another connection writes in between.
+    /// timeout when another process writes in between.
     package func withSession<R>(_ body: (StoreSession) async throws -> R) async throws -> R {
-        try await withConnection { session in
+        try await withWriter { session in
             try await session.run(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN")
             let result: R
             do {
                 result = try await body(session)
+                try await session.run("COMMIT")
             } catch {
-                do {
-                    try await session.run("ROLLBACK")
-                } catch let rollbackError {
-                    logger.error("rollback failed", metadata: ["error": "\(rollbackError.message)"])
-                }
+                await rollBack(session)
                 throw error
             }
-            try await session.run("COMMIT")
             return result
         }
     }
 
-    /// Closes every connection. Later calls fail with a database error.
-    public func close() async {
+    /// Ends a failed transaction. A connection that cannot roll back may still be inside the
+    /// transaction, so it is closed rather than lent to the next caller.
+    private func rollBack(_ session: StoreSession) async {
         do {
-            switch pool {
-            case .sqlite(let pool): try await pool.shutdown()
-            case .postgres(let pool): try await pool.shutdown()
-            }
+            try await session.run("ROLLBACK")
         } catch {
-            // Shutting down twice is harmless; anything else is worth a line in the log.
+            logger.error("rollback failed; closing the connection", metadata: ["error": "\(error.message)"])
+            await session.discard()
+        }
+    }
+
+    /// Closes every connection. Later calls fail with ``StoreError/database(operation:message:)``.
+    public func close() async {
+        switch pool {
+        case .sqlite(let writer, let readers):
+            await shutDown(writer)
+            await shutDown(readers)
+        case .postgres(let pool):
+            await shutDown(pool)
+        }
+    }
+
+    private func shutDown<Source>(_ pool: PooledConnections<Source>) async {
+        do {
+            try await pool.shutdown()
+        } catch {
+            // Closing twice lands here; harmless, but worth a debug line.
             logger.debug("closing the store's connection pool", metadata: ["error": "\(error.message)"])
         }
     }
@@ -145,6 +187,20 @@ public final class StoreDatabase: Sendable {
 package struct StoreSession: Sendable {
     package let sql: any SQLDatabase
     package let dialect: StoreDialect
+    /// Closes the connection; the pool then replaces it.
+    let discard: @Sendable () async -> Void
+
+    init(_ connection: SQLiteConnection) {
+        sql = connection.sql()
+        dialect = .sqlite
+        discard = { try? await connection.close() }
+    }
+
+    init(_ connection: PostgresConnection) {
+        sql = connection.sql()
+        dialect = .postgres
+        discard = { try? await connection.close() }
+    }
 
     /// Runs a statement that returns no rows.
     package func run(_ query: SQLQueryString) async throws {

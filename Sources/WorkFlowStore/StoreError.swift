@@ -1,3 +1,4 @@
+import AsyncKit
 import Foundation
 import PostgresNIO
 import SQLiteNIO
@@ -70,6 +71,12 @@ enum DatabaseErrorText {
         }
         if let error = error as? SQLiteError {
             return error.message
+        }
+        if error is ConnectionPoolError {
+            return "the store is closed"
+        }
+        if error is ConnectionPoolTimeoutError {
+            return "no database connection became free in time"
         }
         return String(describing: error)
     }

@@ -118,11 +118,8 @@ extension StoreContract {
             #expect(result.steps.map(\.status) == [.success, .success, .success])
             #expect(await recorder.failedWrites == 4)
             let lastError = try #require(await recorder.lastError)
-            guard case .database(let operation, _) = lastError else {
-                Issue.record("unexpected error \(lastError)")
-                return
-            }
-            #expect(operation == "record the end of run \(runID)")
+            #expect(lastError == .database(operation: "record the end of run \(runID)", message: "the store is closed"))
+            #expect(lastError.description == "database error while trying to record the end of run \(runID): the store is closed")
 
             // The next start-up closes the run the dead recorder could not finish.
             let reopened = try await database.open()
