@@ -128,10 +128,11 @@ nonisolated func runBenchmark() async throws {
     }
 
     print("store benchmark: \(options.steps) steps of common.Kt.prt1, every event recorded as it happens")
-    print(String(format: "  in memory:   %8.1f µs per step", inMemory))
+    print("  " + "in memory:".padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: "%8.1f µs per step", inMemory))
     for f in figures {
-        print(String(format: "  %-11@ %8.1f µs per step, recording overhead %8.1f µs per step; %d concurrent 5-step runs: %.0f runs/s",
-            f.name as NSString, f.perStepMicroseconds, f.overheadMicroseconds, options.concurrentRuns, f.runsPerSecond))
+        let label = (f.name + ":").padding(toLength: 12, withPad: " ", startingAt: 0)
+        print("  " + label + String(format: "%8.1f µs per step, recording overhead %8.1f µs per step; %d concurrent 5-step runs: %.0f runs/s",
+            f.perStepMicroseconds, f.overheadMicroseconds, options.concurrentRuns, f.runsPerSecond))
     }
     if options.check {
         var missed: [String] = []

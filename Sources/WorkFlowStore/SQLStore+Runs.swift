@@ -89,6 +89,13 @@ extension SQLStore: RunStore {
 
     /// Writes how the run ended, and every step as the result reports it, in one transaction.
     public func finishRun(runID: Int64, result: RunResult) async throws(StoreError) {
+        try await finishRun(runID: runID, result: result, rewritingSteps: true)
+    }
+
+    /// Writes how the run ended; with `rewritingSteps`, also every step as the result reports it.
+    /// A recorder whose step writes all succeeded skips the rewrite: the rows already hold the
+    /// truth, and rewriting a long run's steps costs as much as recording them did.
+    public func finishRun(runID: Int64, result: RunResult, rewritingSteps: Bool) async throws(StoreError) {
         try await StoreError.wrapping("record the end of run \(runID)") {
             try await database.withSession { session in
                 let updated = try await session.first(
@@ -100,7 +107,7 @@ extension SQLStore: RunStore {
                     WHERE id = \(bind: runID) RETURNING id
                     """)
                 guard updated != nil else { throw StoreError.runNotFound(runID) }
-                try await upsertSteps(session, runID: runID, steps: result.steps)
+                if rewritingSteps { try await upsertSteps(session, runID: runID, steps: result.steps) }
             }
         }
     }

@@ -34,7 +34,8 @@ public actor StoreRunRecorder: RunRecorder {
             case .stepFinished(let step):
                 try await store.recordStepFinished(runID: runID, step: step)
             case .runFinished(let result):
-                try await store.finishRun(runID: runID, result: result)
+                // The step rows already hold the truth unless one of their writes failed.
+                try await store.finishRun(runID: runID, result: result, rewritingSteps: failedWrites > 0)
             }
         } catch {
             failedWrites += 1
