@@ -19,7 +19,7 @@ struct DatabaseStatusCommand: AsyncParsableCommand {
                         ["name": .string($0.name), "applied": .bool($0.isApplied), "applied_at": $0.appliedAt.map { .string(RunReport.timestamp($0)) } ?? .null]
                     })
             ) {
-                var text = "database: \(CommandContext.redacted(context.configuration.effectiveDatabaseURL))\n\n"
+                let text = "database: \(CommandContext.redacted(context.configuration.effectiveDatabaseURL))\n\n"
                 var table = TextTable(["MIGRATION", "APPLIED"])
                 for m in status { table.append([m.name, m.appliedAt.map { context.display($0) } ?? "pending"]) }
                 return text + table.render()
