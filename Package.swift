@@ -125,7 +125,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkFlowCLITests",
-            dependencies: ["WorkFlowCLI", "WorkFlowEngine", "WorkFlowModules"],
+            dependencies: ["WorkFlowCLI", "WorkFlowEngine", "WorkFlowModules", "WorkFlowStore"],
             exclude: ["Golden"],
             swiftSettings: strictSettings
         ),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Testing
 import WorkFlowEngine
+import WorkFlowStore
 
 @testable import WorkFlowCLI
 
@@ -191,5 +192,32 @@ struct StoreCommandTests {
         #expect(r.code == 0)
         let lines = try JSONParser.parse(r.out).arrayValue ?? []
         #expect(lines.contains { $0["message"]?.stringValue?.hasPrefix("hi ops") == true })
+    }
+}
+
+@Suite("interrupted runs")
+struct InterruptedRunTests {
+    @Test("a run left running by a process that no longer exists is closed as interrupted by the next command")
+    func deadProcess() async throws {
+        let home = try TempHome()
+        _ = await home.run(["db", "status"])
+        let store = try await Store.open(url: home.databaseURL)
+        // A pid far above Linux's pid_max belongs to no process.
+        let dead = "\(ProcessInfo.processInfo.hostName):99999999"
+        let alive = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+        let orphan = try await store.createRun(
+            flowName: "x", flowVersion: nil, document: [:], trigger: .cli, triggeredBy: nil, inputs: [:], status: .running, node: dead)
+        let live = try await store.createRun(
+            flowName: "x", flowVersion: nil, document: [:], trigger: .cli, triggeredBy: nil, inputs: [:], status: .running, node: alive)
+        await store.close()
+
+        var r = await home.run(["runs", "list"])
+        #expect(r.err == "workflow: closed 1 run of a stopped process (\(dead)) as interrupted\n")
+        r = await home.run(["runs", "list", "--json"])
+        let runs = try JSONParser.parse(r.out).arrayValue ?? []
+        let byID = Dictionary(uniqueKeysWithValues: runs.compactMap { run in run["run_id"]?.intValue.map { ($0, run) } })
+        #expect(byID[Int(orphan.id)]?["status"] == "failed")
+        #expect(byID[Int(orphan.id)]?["error"] == "interrupted: the process stopped")
+        #expect(byID[Int(live.id)]?["status"] == "running")
     }
 }
