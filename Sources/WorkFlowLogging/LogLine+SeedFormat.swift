@@ -1,4 +1,5 @@
 import Foundation
+import WorkFlowEngine
 
 extension LogLine {
     /// The line in the seed's JSON log format, without the newline:
@@ -33,30 +34,8 @@ extension LogLine {
         return out
     }
 
-    /// A JSON string literal as Python writes it with `ensure_ascii=False`: quote, backslash
-    /// and control characters escaped (`\n`, `\u001b`), everything else kept as is.
+    /// A JSON string literal as Python writes it with `ensure_ascii=False`.
     static func appendJSONString(_ s: String, to out: inout String) {
-        out += "\""
-        let plain = !s.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
-        if plain {
-            out += s
-        } else {
-            for scalar in s.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case "\u{08}": out += "\\b"
-                case "\u{0C}": out += "\\f"
-                case _ where scalar.value < 0x20:
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
+        JSONWriter.writeString(s, into: &out)
     }
 }

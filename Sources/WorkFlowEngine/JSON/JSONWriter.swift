@@ -74,7 +74,9 @@ public enum JSONWriter {
         return d.description
     }
 
-    static func writeString(_ s: String, into out: inout String) {
+    /// Appends `s` as a JSON string literal, as Python writes it with `ensure_ascii=False`:
+    /// quote, backslash and control characters escaped, everything else kept as it is.
+    public static func writeString(_ s: String, into out: inout String) {
         out += "\""
         var needsEscape = false
         for b in s.utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
