@@ -4,6 +4,8 @@ import Foundation
 enum CommandAuthor {
     static var current: String {
         let environment = ProcessInfo.processInfo.environment
-        return environment["SUDO_USER"] ?? environment["USER"] ?? environment["LOGNAME"] ?? "cli"
+        if let name = environment["SUDO_USER"] ?? environment["USER"] ?? environment["LOGNAME"], !name.isEmpty { return name }
+        let account = ProcessInfo.processInfo.userName
+        return account.isEmpty ? "cli" : account
     }
 }
