@@ -20,8 +20,8 @@ public enum StoreDialect: String, Sendable, Hashable {
 ///
 /// SQLite allows one writer at a time, and its busy handler waits on one of SQLiteNIO's few
 /// thread-pool threads: several local writers waiting for the lock can starve the one that holds
-/// it until the busy timeout fails them all. So on SQLite every write goes through a pool of
-/// exactly one connection, where writers queue without holding a thread, and reads use a
+/// it until the busy timeout fails them all. So on SQLite every write goes through one writer
+/// connection (``SQLiteWriter``), where writers queue without holding a thread, and reads use a
 /// separate pool (WAL lets them run beside the writer). `busy_timeout` still covers writers in
 /// other processes. PostgreSQL has one pool for both.
 public final class StoreDatabase: Sendable {
@@ -33,7 +33,7 @@ public final class StoreDatabase: Sendable {
     private let pool: Pool
 
     private enum Pool: Sendable {
-        case sqlite(writer: PooledConnections<SQLiteFileSource>, readers: PooledConnections<SQLiteFileSource>)
+        case sqlite(writer: SQLiteWriter, readers: PooledConnections<SQLiteFileSource>)
         case postgres(PooledConnections<PostgresConnectionSource>)
     }
 
@@ -60,8 +60,7 @@ public final class StoreDatabase: Sendable {
         }
         let source = SQLiteFileSource(path: url.path)
         let group = MultiThreadedEventLoopGroup.singleton
-        // One event loop and one connection per loop: exactly one writer connection.
-        let writer = PooledConnections(source: source, maxConnectionsPerEventLoop: 1, logger: logger, on: group.next())
+        let writer = SQLiteWriter(source: source, logger: logger, on: group.next())
         let readers = PooledConnections(
             source: source, maxConnectionsPerEventLoop: maxConnectionsPerEventLoop, logger: logger, on: group)
         let database = StoreDatabase(
@@ -120,9 +119,7 @@ public final class StoreDatabase: Sendable {
     package func withWriter<R>(_ body: (StoreSession) async throws -> R) async throws -> R {
         switch pool {
         case .sqlite(let writer, _):
-            try await writer.withConnection { connection in
-                try await body(StoreSession(connection))
-            }
+            try await writer.withConnection(body)
         case .postgres(let pool):
             try await pool.withConnection { connection in
                 try await body(StoreSession(connection))
@@ -166,7 +163,7 @@ public final class StoreDatabase: Sendable {
     public func close() async {
         switch pool {
         case .sqlite(let writer, let readers):
-            await shutDown(writer)
+            await writer.close()
             await shutDown(readers)
         case .postgres(let pool):
             await shutDown(pool)
@@ -191,9 +188,13 @@ package struct StoreSession: Sendable {
     let discard: @Sendable () async -> Void
 
     init(_ connection: SQLiteConnection) {
+        self.init(connection, discard: { try? await connection.close() })
+    }
+
+    init(_ connection: SQLiteConnection, discard: @escaping @Sendable () async -> Void) {
         sql = connection.sql()
         dialect = .sqlite
-        discard = { try? await connection.close() }
+        self.discard = discard
     }
 
     init(_ connection: PostgresConnection) {
