@@ -10,11 +10,11 @@ public struct WorkFlowCommand: AsyncParsableCommand {
         commandName: "workflow",
         abstract: "Define, run and manage workflows.",
         discussion: """
-            Exit status: 0 success, 1 the run or operation failed, 2 an invalid workflow or command \\
+            Exit status: 0 success, 1 the run or operation failed, 2 an invalid workflow or command \
             line, 130 interrupted.
 
-            The seed's options still work, one at a time: -f NAME (run), -c JSON5 (create), \\
-            -u JSON5 (update), -r '{"current": "old", "new": "new"}' (rename), -t NAME (delete), \\
+            The seed's options still work, one at a time: -f NAME (run), -c JSON5 (create), \
+            -u JSON5 (update), -r '{"current": "old", "new": "new"}' (rename), -t NAME (delete), \
             -e NAME (enable), -d NAME (disable), -i NAME (show), -l (list).
             """,
         subcommands: [

@@ -255,7 +255,9 @@ struct ParsingTests {
         #expect(throws: (any Error).self) { try WorkFlowCommand.parseAsRoot(["run", "--file", "x.json", "--var", "novalue"]) }
     }
 
-    @Test("help texts match the golden files", arguments: ["run", "validate", "modules"])
+    @Test(
+        "help texts match the golden files",
+        arguments: ["workflow", "run", "validate", "modules", "flow", "flow-create", "flow-diff", "runs-list", "runs-show", "logs", "db-status"])
     func help(command: String) throws {
         let text = WorkFlowCommand.helpMessage(for: Self.commandType(command), columns: 100)
         let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/help-\(command).txt")
@@ -268,8 +270,16 @@ struct ParsingTests {
 
     static func commandType(_ name: String) -> any ParsableCommand.Type {
         switch name {
+        case "workflow": WorkFlowCommand.self
         case "run": RunCommand.self
         case "validate": ValidateCommand.self
+        case "flow": FlowCommand.self
+        case "flow-create": FlowCreateCommand.self
+        case "flow-diff": FlowDiffCommand.self
+        case "runs-list": RunsListCommand.self
+        case "runs-show": RunsShowCommand.self
+        case "logs": LogsCommand.self
+        case "db-status": DatabaseStatusCommand.self
         default: ModulesCommand.self
         }
     }
