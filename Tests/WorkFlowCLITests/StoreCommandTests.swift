@@ -221,3 +221,19 @@ struct InterruptedRunTests {
         #expect(byID[Int(live.id)]?["status"] == "running")
     }
 }
+
+@Suite("import --replace")
+struct ImportReplaceTests {
+    @Test("importing the same document again keeps the version; a changed one adds a version")
+    func replace() async throws {
+        let home = try TempHome()
+        let file = try home.file("hello.json", helloFlow)
+        var r = await home.run(["flow", "import", file, "--name", "hello", "--replace"])
+        #expect(r.out == "Imported 'hello' (version 1).\n")
+        r = await home.run(["flow", "import", file, "--name", "hello", "--replace"])
+        #expect(r.out == "'hello' is unchanged (version 1).\n")
+        let changed = try home.file("changed.json", helloFlow.replacingOccurrences(of: "\"ops\"", with: "\"devs\""))
+        r = await home.run(["flow", "import", changed, "--name", "hello", "--replace"])
+        #expect(r.out == "Imported 'hello' (version 2).\n")
+    }
+}

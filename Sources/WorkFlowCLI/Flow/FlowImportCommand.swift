@@ -27,7 +27,14 @@ struct FlowImportCommand: AsyncParsableCommand {
                 throw context.fail("\(file) has no \"name\"; give one with --name", code: WorkFlowCommand.invalidExitCode)
             }
             let flow: StoredFlow
-            if replace, try await context.store.flow(named: target) != nil {
+            if replace, let existing = try await context.store.flow(named: target) {
+                // Importing the same document again is a no-op, not a new version.
+                if existing.document == document {
+                    context.output(FlowPresentation.json(existing, document: false)) {
+                        "'\(existing.name)' is unchanged (version \(existing.currentVersion)).\n"
+                    }
+                    return
+                }
                 flow = try await context.store.updateFlow(name: target, document: document, author: CommandAuthor.current, comment: "imported from \(file)")
             } else {
                 flow = try await context.store.createFlow(name: target, document: document, author: CommandAuthor.current, comment: "imported from \(file)")
