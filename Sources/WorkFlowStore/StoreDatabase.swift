@@ -5,6 +5,7 @@ import NIOPosix
 import PostgresKit
 import SQLKit
 import SQLiteKit
+import Synchronization
 
 /// The SQL dialects the store speaks.
 public enum StoreDialect: String, Sendable, Hashable {
@@ -13,17 +14,16 @@ public enum StoreDialect: String, Sendable, Hashable {
 
 /// A pool of connections to one SQLite file or PostgreSQL database, with transactions.
 ///
-/// Pooling: both dialects use async-kit's `EventLoopGroupConnectionPool` with SQLKit on top, so
-/// one code path serves both. PostgresNIO's newer `PostgresClient` would need a long-running
-/// `run()` task owned by a service group, and SQLite has no equivalent; the pool needs neither,
-/// and `close()` shuts it down cleanly.
+/// PostgreSQL uses async-kit's `EventLoopGroupConnectionPool` with SQLKit on top. PostgresNIO's
+/// newer `PostgresClient` would need a long-running `run()` task owned by a service group; the
+/// pool does not, and `close()` shuts it down cleanly.
 ///
 /// SQLite allows one writer at a time, and its busy handler waits on one of SQLiteNIO's few
 /// thread-pool threads: several local writers waiting for the lock can starve the one that holds
 /// it until the busy timeout fails them all. So on SQLite every write goes through one writer
-/// connection (``SQLiteWriter``), where writers queue without holding a thread, and reads use a
-/// separate pool (WAL lets them run beside the writer). `busy_timeout` still covers writers in
-/// other processes. PostgreSQL has one pool for both.
+/// connection (a ``SQLiteConnectionLane``), where writers queue without holding a thread, and
+/// reads take turns on a few reading connections (WAL lets them run beside the writer).
+/// `busy_timeout` still covers writers in other processes.
 public final class StoreDatabase: Sendable {
     /// SQLite or PostgreSQL.
     public let dialect: StoreDialect
@@ -33,7 +33,7 @@ public final class StoreDatabase: Sendable {
     private let pool: Pool
 
     private enum Pool: Sendable {
-        case sqlite(writer: SQLiteWriter, readers: PooledConnections<SQLiteFileSource>)
+        case sqlite(writer: SQLiteConnectionLane, readers: SQLiteReaders)
         case postgres(PooledConnections<PostgresConnectionSource>)
     }
 
@@ -49,7 +49,7 @@ public final class StoreDatabase: Sendable {
     /// Every connection runs with `journal_mode=WAL`, `busy_timeout=5000`, `foreign_keys=ON` and
     /// `synchronous=NORMAL`.
     public static func sqlite(
-        path: String, maxConnectionsPerEventLoop: Int = 2, logger: Logger = Logger(label: "workflow.store")
+        path: String, readerCount: Int = 4, logger: Logger = Logger(label: "workflow.store")
     ) async throws(StoreError) -> StoreDatabase {
         let url = URL(fileURLWithPath: path)
         do {
@@ -60,9 +60,9 @@ public final class StoreDatabase: Sendable {
         }
         let source = SQLiteFileSource(path: url.path)
         let group = MultiThreadedEventLoopGroup.singleton
-        let writer = SQLiteWriter(source: source, logger: logger, on: group.next())
-        let readers = PooledConnections(
-            source: source, maxConnectionsPerEventLoop: maxConnectionsPerEventLoop, logger: logger, on: group)
+        let writer = SQLiteConnectionLane(source: source, logger: logger, on: group.next())
+        let readers = SQLiteReaders(
+            lanes: (0..<max(1, readerCount)).map { _ in SQLiteConnectionLane(source: source, logger: logger, on: group.next()) })
         let database = StoreDatabase(
             dialect: .sqlite, location: url.path, logger: logger, pool: .sqlite(writer: writer, readers: readers))
         try await database.checkReachable()
@@ -104,9 +104,7 @@ public final class StoreDatabase: Sendable {
     package func withConnection<R>(_ body: (StoreSession) async throws -> R) async throws -> R {
         switch pool {
         case .sqlite(_, let readers):
-            try await readers.withConnection { connection in
-                try await body(StoreSession(connection))
-            }
+            try await readers.next().withConnection(body)
         case .postgres(let pool):
             try await pool.withConnection { connection in
                 try await body(StoreSession(connection))
@@ -164,7 +162,7 @@ public final class StoreDatabase: Sendable {
         switch pool {
         case .sqlite(let writer, let readers):
             await writer.close()
-            await shutDown(readers)
+            for lane in readers.lanes { await lane.close() }
         case .postgres(let pool):
             await shutDown(pool)
         }
@@ -177,6 +175,25 @@ public final class StoreDatabase: Sendable {
             // Closing twice lands here; harmless, but worth a debug line.
             logger.debug("closing the store's connection pool", metadata: ["error": "\(error.message)"])
         }
+    }
+}
+
+/// SQLite's reading connections, used in turn.
+final class SQLiteReaders: Sendable {
+    let lanes: [SQLiteConnectionLane]
+    private let counter = Mutex(0)
+
+    init(lanes: [SQLiteConnectionLane]) {
+        self.lanes = lanes
+    }
+
+    /// The next lane, round robin.
+    func next() -> SQLiteConnectionLane {
+        let i = counter.withLock { count in
+            defer { count &+= 1 }
+            return count
+        }
+        return lanes[abs(i % lanes.count)]
     }
 }
 

@@ -5,13 +5,15 @@ import NIOPosix
 import SQLiteKit
 import Synchronization
 
-/// The one connection that writes to a SQLite file, lent to one writer at a time in arrival order.
+/// One SQLite connection, lent to one user at a time in arrival order.
 ///
-/// SQLite allows a single writer; queueing writers here, without holding a thread, keeps them from
-/// starving the lock holder. Holding the connection directly (rather than in a pool of one) saves
-/// the pool's lease round trip through the event loop on every write, which is most of a step
-/// record's cost. A connection that had to be discarded (a failed rollback) is reopened lazily.
-final class SQLiteWriter: Sendable {
+/// The store keeps one lane for writing — SQLite allows a single writer, and queueing writers
+/// here, without holding a thread, keeps them from starving the lock holder — and a few lanes
+/// for reading. Holding connections directly (rather than in async-kit's pool) saves the pool's
+/// lease round trip through the event loop on every statement, which is most of a step record's
+/// cost, and needs no unchecked `Sendable`: `SQLiteConnection` is `Sendable`. A connection that
+/// had to be discarded (a failed rollback) is reopened lazily.
+final class SQLiteConnectionLane: Sendable {
     private struct State {
         var connection: SQLiteConnection?
         var busy = false
@@ -30,7 +32,7 @@ final class SQLiteWriter: Sendable {
         self.eventLoop = eventLoop
     }
 
-    /// Runs `body` with the writer connection once every earlier writer is done.
+    /// Runs `body` with the connection once every earlier user is done.
     func withConnection<R>(_ body: (StoreSession) async throws -> R) async throws -> R {
         await acquire()
         defer { release() }
@@ -39,7 +41,7 @@ final class SQLiteWriter: Sendable {
         return try await body(session)
     }
 
-    /// Closes the connection; later writers fail.
+    /// Closes the connection; later users fail.
     func close() async {
         let connection = state.withLock { state -> SQLiteConnection? in
             state.closed = true
