@@ -15,12 +15,7 @@ struct FlowCreateCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await CommandContext.with(global) { context in
-            let document: JSONObject
-            do throws(WorkflowFileError) {
-                document = try FlowDocumentInput.read(file: file, registry: context.registry)
-            } catch {
-                throw context.fail(error.description.trimmingCharacters(in: .newlines), code: WorkFlowCommand.invalidExitCode)
-            }
+            let document = try context.validatedDocument(file: file)
             let flow = try await context.store.createFlow(name: name, document: document, author: CommandAuthor.current, comment: comment)
             context.output(FlowPresentation.json(flow, document: false)) { "Created workflow '\(flow.name)' (version \(flow.currentVersion)).\n" }
         }

@@ -50,3 +50,15 @@ enum FlowDocumentInput {
         return document
     }
 }
+
+extension CommandContext {
+    /// The validated document in `file`, or the end of the command: every problem is printed
+    /// and the command exits 2.
+    func validatedDocument(file: String) throws -> JSONObject {
+        do throws(WorkflowFileError) {
+            return try FlowDocumentInput.read(file: file, registry: registry)
+        } catch {
+            throw fail(error.description.trimmingCharacters(in: .newlines), code: WorkFlowCommand.invalidExitCode)
+        }
+    }
+}
