@@ -24,6 +24,11 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.0"),
         .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.9.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -69,8 +74,26 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "WorkFlowServer",
+            dependencies: [
+                "WorkFlowEngine",
+                "WorkFlowModules",
+                "WorkFlowStore",
+                "WorkFlowLogging",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "WorkFlowCLI",
             dependencies: [
+                "WorkFlowServer",
                 "WorkFlowEngine",
                 "WorkFlowModules",
                 "WorkFlowStore",
@@ -121,6 +144,14 @@ let package = Package(
         .testTarget(
             name: "WorkFlowStoreTests",
             dependencies: ["WorkFlowStore", "WorkFlowEngine"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "WorkFlowServerTests",
+            dependencies: [
+                "WorkFlowServer", "WorkFlowEngine", "WorkFlowModules", "WorkFlowStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

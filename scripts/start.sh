@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Sets up WorkFlow and starts it. Until the server arrives (the next milestone), this builds the
-# `workflow` command, stores the example workflow in the default SQLite database (./var), runs
-# it and lists the recorded runs, so a new machine proves the engine and the store end to end.
+# Sets up WorkFlow and starts the server on the embedded SQLite database (./var/workflow.db):
+# installs what is missing, builds `workflow` in release mode, stores the example workflow, and
+# runs `workflow serve` in the foreground (Ctrl-C stops it). Extra arguments go to `serve`,
+# e.g. `scripts/start.sh --host 0.0.0.0`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -15,10 +16,7 @@ bin="$(swift build -c release --show-bin-path)/workflow"
 echo "==> storing examples/hello.json as the workflow 'hello' (database: ./var/workflow.db)"
 "$bin" flow import examples/hello.json --name hello --replace
 
-echo "==> running it"
-"$bin" run hello --var who=WorkFlow
-
-echo "==> recorded runs"
-"$bin" runs list --limit 5
-echo
-echo "The workflow command is at $bin — try: $bin flow list, $bin runs show <id>, $bin --help"
+echo "==> starting the server (Ctrl-C stops it)"
+echo "    first start: the password of the user 'admin' is printed below and kept in var/initial-admin-password"
+echo "    then: $bin apikey create mykey   and   curl -H \"X-Api-Key: KEY\" http://127.0.0.1:5001/flow"
+exec "$bin" serve "$@"

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import WorkFlowEngine
+import WorkFlowServer
 import WorkFlowStore
 
 /// `workflow logs`
@@ -50,7 +51,7 @@ struct LogsCommand: AsyncParsableCommand {
                 .array(
                     entries.map { e in
                         [
-                            "time": .string(RunReport.timestamp(e.time)), "level": .string(e.level.rawValue), "logger": .string(e.logger),
+                            "time": .string(Presentation.timestamp(e.time)), "level": .string(e.level.rawValue), "logger": .string(e.logger),
                             "message": .string(e.message), "run_id": e.runID.map { .int(Int($0)) } ?? .null,
                             "step": e.stepName.map(JSONValue.string) ?? .null,
                         ]

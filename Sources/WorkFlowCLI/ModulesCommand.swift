@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WorkFlowEngine
 import WorkFlowModules
+import WorkFlowServer
 
 /// `workflow modules`
 struct ModulesCommand: AsyncParsableCommand {
@@ -39,7 +40,7 @@ struct ModulesCommand: AsyncParsableCommand {
             }
         }
         if json {
-            console.out(JSONWriter.prettyString(from: .array(descriptors.map(Self.json))) + "\n")
+            console.out(JSONWriter.prettyString(from: .array(descriptors.map { Presentation.json($0) })) + "\n")
             return 0
         }
         if markdown {
@@ -63,31 +64,6 @@ struct ModulesCommand: AsyncParsableCommand {
         }
         console.out(text)
         return 0
-    }
-
-    static func json(_ d: ModuleDescriptor) -> JSONValue {
-        [
-            "name": .string(d.name),
-            "doc": .string(d.doc),
-            "methods": .array(
-                d.methods.map { m in
-                    [
-                        "name": .string(m.name),
-                        "doc": .string(m.doc),
-                        "params": .array(
-                            m.parameters.map { p in
-                                [
-                                    "name": .string(p.name),
-                                    "type": .string(p.typeDescription),
-                                    "required": .bool(p.required),
-                                    "default": p.defaultValue ?? .null,
-                                    "doc": .string(p.doc),
-                                ]
-                            }),
-                        "result": .string(m.result),
-                    ]
-                }),
-        ]
     }
 
     /// The module reference in Markdown.

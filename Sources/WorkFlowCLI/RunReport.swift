@@ -1,5 +1,6 @@
 import Foundation
 import WorkFlowEngine
+import WorkFlowServer
 
 /// The one JSON document `workflow run --json` prints.
 enum RunReport {
@@ -9,7 +10,7 @@ enum RunReport {
             "status": .string(result.status.rawValue),
             "duration_ms": .int(result.durationMs),
             "error": result.error.map(JSONValue.string) ?? .null,
-            "steps": .array(result.steps.map(step)),
+            "steps": .array(result.steps.map { Presentation.step($0) }),
             "errors": [],
         ]
     }
@@ -22,23 +23,5 @@ enum RunReport {
             "steps": [],
             "errors": .array(issues.map { ["path": .string($0.path), "message": .string($0.message)] }),
         ]
-    }
-
-    static func step(_ record: StepRecord) -> JSONValue {
-        [
-            "name": .string(record.name),
-            "status": .string(record.status.rawValue),
-            "result": record.result ?? .null,
-            "error": record.error.map(JSONValue.string) ?? .null,
-            "duration_ms": record.durationMs.map(JSONValue.int) ?? .null,
-            "attempts": .int(record.attempts),
-            "started_at": record.startedAt.map { .string(timestamp($0)) } ?? .null,
-            "ended_at": record.endedAt.map { .string(timestamp($0)) } ?? .null,
-        ]
-    }
-
-    /// UTC with milliseconds: `2026-11-28T03:04:05.678Z`.
-    static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
     }
 }

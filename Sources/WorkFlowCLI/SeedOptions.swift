@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WorkFlowEngine
+import WorkFlowServer
 import WorkFlowStore
 
 /// The seed's one-option command line, done with the same operations as `workflow flow ...`.
@@ -10,8 +11,8 @@ struct SeedOptions {
     func perform() async throws {
         let c = command
         if c.serve {
-            CommandIO.console.err("workflow: the server (-s) arrives in a later release of WorkFlow; use the command line for now\n")
-            throw ExitCode(1)
+            try await ServeCommand.serve(options: nil, global: c.global)
+            return
         }
         if let name = c.flow {
             let code = try await CommandContext.with(c.global) { context in
@@ -29,7 +30,7 @@ struct SeedOptions {
                     c.create != nil
                     ? try await store.createFlow(name: name, document: document, author: CommandAuthor.current, comment: nil)
                     : try await store.updateFlow(name: name, document: document, author: CommandAuthor.current, comment: nil)
-                context.output(FlowPresentation.json(flow, document: false)) {
+                context.output(Presentation.json(flow, document: false)) {
                     "\(c.create != nil ? "Created" : "Updated") workflow '\(flow.name)' (version \(flow.currentVersion)).\n"
                 }
             } else if let text = c.rename {
@@ -39,7 +40,7 @@ struct SeedOptions {
                     throw context.fail("-r: expected {\"current\": \"old name\", \"new\": \"new name\"}", code: WorkFlowCommand.invalidExitCode)
                 }
                 let flow = try await store.renameFlow(from: current, to: new, author: CommandAuthor.current)
-                context.output(FlowPresentation.json(flow, document: false)) { "Renamed '\(current)' to '\(flow.name)'.\n" }
+                context.output(Presentation.json(flow, document: false)) { "Renamed '\(current)' to '\(flow.name)'.\n" }
             } else if let name = c.delete {
                 let renamed = try await store.deleteFlow(name: name, author: CommandAuthor.current)
                 context.output(["status": true, "name": .string(name), "deleted_as": .string(renamed)]) {
@@ -47,13 +48,13 @@ struct SeedOptions {
                 }
             } else if let name = c.enable ?? c.disable {
                 let flow = try await store.setEnabled(name: name, enabled: c.enable != nil, author: CommandAuthor.current)
-                context.output(FlowPresentation.json(flow, document: false)) { "Workflow '\(flow.name)' is \(flow.enabled ? "enabled" : "disabled").\n" }
+                context.output(Presentation.json(flow, document: false)) { "Workflow '\(flow.name)' is \(flow.enabled ? "enabled" : "disabled").\n" }
             } else if let name = c.info {
                 guard let flow = try await store.flow(named: name) else { throw context.fail("no workflow named '\(name)'") }
-                context.console.out(JSONWriter.prettyString(from: FlowPresentation.json(flow)) + "\n")
+                context.console.out(JSONWriter.prettyString(from: Presentation.json(flow)) + "\n")
             } else if c.list {
                 let flows = try await store.listFlows(FlowQuery())
-                context.output(.array(flows.map { FlowPresentation.json($0, document: false) })) {
+                context.output(.array(flows.map { Presentation.json($0, document: false) })) {
                     var table = TextTable(["NAME", "ENABLED", "VERSION", "UPDATED"])
                     for flow in flows { table.append([flow.name, flow.enabled ? "yes" : "no", "\(flow.currentVersion)", context.display(flow.updatedAt)]) }
                     return table.render(empty: "No workflows.")

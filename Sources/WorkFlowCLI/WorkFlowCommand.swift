@@ -19,7 +19,7 @@ public struct WorkFlowCommand: AsyncParsableCommand {
             """,
         subcommands: [
             RunCommand.self, ValidateCommand.self, ModulesCommand.self, FlowCommand.self, RunsCommand.self, LogsCommand.self,
-            DatabaseCommand.self,
+            DatabaseCommand.self, SettingsCommand.self, ServeCommand.self, UserCommand.self, APIKeyCommand.self,
         ]
     )
 
@@ -43,7 +43,7 @@ public struct WorkFlowCommand: AsyncParsableCommand {
     var info: String?
     @Flag(name: [.customShort("l"), .customLong("list")], help: "List workflows (seed option).")
     var list = false
-    @Flag(name: [.customShort("s"), .customLong("serve")], help: "Start the server (seed option; the server arrives in a later release).")
+    @Flag(name: [.customShort("s"), .customLong("serve")], help: "Start the server (seed option; the same as: workflow serve).")
     var serve = false
 
     public init() {}

@@ -14,6 +14,11 @@ public struct Configuration: Sendable, Equatable {
     public var web: Listener
     /// The zone times are shown in (IANA name, e.g. `Europe/Paris`); storage is always UTC.
     public var timezone: String
+    /// bcrypt's work factor for passwords (4–16; default 12).
+    public var passwordCost: Int = 12
+    /// A PEM certificate chain and private key: the server speaks HTTPS when both are set.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
 
     public struct Log: Sendable, Equatable {
         /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`.

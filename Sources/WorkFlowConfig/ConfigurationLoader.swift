@@ -52,6 +52,9 @@ public struct ConfigurationLoader: Sendable {
         if let home = overrides.home { state.configuration.home = home }
         if let url = overrides.databaseURL { state.set("db.url", .string(url), source: "--db-url") }
         if let level = overrides.logLevel { state.set("log.level", .string(level), source: "--log-level") }
+        if (state.configuration.tlsCertificatePath == nil) != (state.configuration.tlsKeyPath == nil) {
+            state.problem(.error, "web.tls_cert, web.tls_key", "give both the certificate and the key, or neither")
+        }
         let errors = state.issues.filter { $0.severity == .error }
         if !errors.isEmpty { throw ConfigurationError(issues: errors) }
         return Loaded(configuration: state.configuration, warnings: state.issues.filter { $0.severity == .warning }, file: readFile)
@@ -125,11 +128,15 @@ private struct LoadState {
             "WORKFLOW_LOG_RETENTION_DAYS": "log.retention_days",
             "WORKFLOW_API_HOST": "api.host", "WORKFLOW_API_PORT": "api.port",
             "WORKFLOW_WEB_HOST": "web.host", "WORKFLOW_WEB_PORT": "web.port",
+            "WORKFLOW_PASSWORD_COST": "auth.password_cost",
+            "WORKFLOW_TLS_CERT": "web.tls_cert", "WORKFLOW_TLS_KEY": "web.tls_key",
         ]
+        // Read by `workflow serve` itself, never stored in the configuration.
+        let consumedElsewhere: Set<String> = ["WORKFLOW_CONFIG", "WORKFLOW_ADMIN_PASSWORD"]
         for (name, text) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("WORKFLOW_") {
             if let key = names[name] {
                 set(key, .string(text), source: name)
-            } else if name != "WORKFLOW_CONFIG", !name.hasPrefix("WORKFLOW_TEST_") {
+            } else if !consumedElsewhere.contains(name), !name.hasPrefix("WORKFLOW_TEST_") {
                 problem(.warning, name, "unknown setting, ignored (known: \(names.keys.sorted().joined(separator: ", ")))")
             }
         }
@@ -189,6 +196,9 @@ private struct LoadState {
         case "web.host": if let s = text(value, source) { configuration.web.host = s }
         case "api.port": if let n = integer(value, source, minimum: 1, maximum: 65535) { configuration.api.port = n }
         case "web.port": if let n = integer(value, source, minimum: 1, maximum: 65535) { configuration.web.port = n }
+        case "auth.password_cost": if let n = integer(value, source, minimum: 4, maximum: 16) { configuration.passwordCost = n }
+        case "web.tls_cert": if let s = text(value, source) { configuration.tlsCertificatePath = s }
+        case "web.tls_key": if let s = text(value, source) { configuration.tlsKeyPath = s }
         case "api.debug": if let b = boolean(value, source) { configuration.api.debug = b }
         case "web.debug": if let b = boolean(value, source) { configuration.web.debug = b }
         default:

@@ -161,6 +161,57 @@ enum Migrations {
                 """
             ]
         },
+        Migration(name: "0006_auth") { ddl in
+            [
+                """
+                CREATE TABLE users (
+                    id \(ddl.serialPrimaryKey),
+                    username TEXT NOT NULL UNIQUE,
+                    password_hash TEXT NOT NULL,
+                    is_admin \(ddl.boolean) NOT NULL DEFAULT \(ddl.literal(false)),
+                    enabled \(ddl.boolean) NOT NULL DEFAULT \(ddl.literal(true)),
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    last_login_at BIGINT
+                )
+                """,
+                """
+                CREATE TABLE api_keys (
+                    id \(ddl.serialPrimaryKey),
+                    name TEXT NOT NULL UNIQUE,
+                    prefix TEXT NOT NULL UNIQUE,
+                    key_hash TEXT NOT NULL,
+                    user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    enabled \(ddl.boolean) NOT NULL DEFAULT \(ddl.literal(true)),
+                    created_at BIGINT NOT NULL,
+                    last_used_at BIGINT
+                )
+                """,
+                """
+                CREATE TABLE sessions (
+                    token_hash TEXT PRIMARY KEY,
+                    user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    csrf_token TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX sessions_expires_at ON sessions (expires_at)",
+                """
+                CREATE TABLE audit_log (
+                    id \(ddl.serialPrimaryKey),
+                    time BIGINT NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    target_type TEXT NOT NULL,
+                    target_name TEXT,
+                    client_ip TEXT,
+                    detail TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX audit_log_time ON audit_log (time)",
+            ]
+        },
     ]
 
     /// Serialises migrations between processes that share a PostgreSQL database. SQLite needs no

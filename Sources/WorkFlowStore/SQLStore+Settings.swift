@@ -39,4 +39,13 @@ extension SQLStore: SettingsStore {
             }
         }
     }
+
+    /// Removes the setting; `false` when there was none.
+    public func removeSetting(_ key: String) async throws(StoreError) -> Bool {
+        try await StoreError.wrapping("remove setting '\(key)'") {
+            try await database.withWriter { session in
+                try await session.first(#"DELETE FROM settings WHERE "key" = \#(bind: key) RETURNING "key""#) != nil
+            }
+        }
+    }
 }

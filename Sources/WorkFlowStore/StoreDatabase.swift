@@ -7,23 +7,23 @@ import SQLKit
 import SQLiteKit
 import Synchronization
 
+/// Numbers PostgreSQL connections for PostgresNIO's log lines.
+private let connectionIDs = Atomic<Int>(0)
+
 /// The SQL dialects the store speaks.
 public enum StoreDialect: String, Sendable, Hashable {
     case sqlite, postgres
 }
 
-/// A pool of connections to one SQLite file or PostgreSQL database, with transactions.
+/// The connections to one SQLite file or PostgreSQL database, with transactions.
 ///
-/// PostgreSQL uses async-kit's `EventLoopGroupConnectionPool` with SQLKit on top. PostgresNIO's
-/// newer `PostgresClient` would need a long-running `run()` task owned by a service group; the
-/// pool does not, and `close()` shuts it down cleanly.
-///
-/// SQLite allows one writer at a time, and its busy handler waits on one of SQLiteNIO's few
-/// thread-pool threads: several local writers waiting for the lock can starve the one that holds
-/// it until the busy timeout fails them all. So on SQLite every write goes through one writer
-/// connection (a ``SQLiteConnectionLane``), where writers queue without holding a thread, and
-/// reads take turns on a few reading connections (WAL lets them run beside the writer).
-/// `busy_timeout` still covers writers in other processes.
+/// Connections live in ``ConnectionPool``s. PostgreSQL has one pool for reads and writes. SQLite
+/// allows one writer at a time, and its busy handler waits on one of SQLiteNIO's few thread-pool
+/// threads: several local writers waiting for the lock can starve the one that holds it until the
+/// busy timeout fails them all. So on SQLite every write goes through one writer connection (a
+/// pool of one), where writers queue without holding a thread, and reads share a few reading
+/// connections (WAL lets them run beside the writer). `busy_timeout` still covers writers in
+/// other processes.
 public final class StoreDatabase: Sendable {
     /// SQLite or PostgreSQL.
     public let dialect: StoreDialect
@@ -33,8 +33,8 @@ public final class StoreDatabase: Sendable {
     private let pool: Pool
 
     private enum Pool: Sendable {
-        case sqlite(writer: SQLiteConnectionLane, readers: SQLiteReaders)
-        case postgres(PooledConnections<PostgresConnectionSource>)
+        case sqlite(writer: ConnectionPool<SQLiteConnection>, readers: ConnectionPool<SQLiteConnection>)
+        case postgres(ConnectionPool<PostgresConnection>)
     }
 
     private init(dialect: StoreDialect, location: String, logger: Logger, pool: Pool) {
@@ -59,10 +59,12 @@ public final class StoreDatabase: Sendable {
                 path, reason: "cannot create the folder \(url.deletingLastPathComponent().path): \(error.localizedDescription)")
         }
         let source = SQLiteFileSource(path: url.path)
-        let group = MultiThreadedEventLoopGroup.singleton
-        let writer = SQLiteConnectionLane(source: source, logger: logger, on: group.next())
-        let readers = SQLiteReaders(
-            lanes: (0..<max(1, readerCount)).map { _ in SQLiteConnectionLane(source: source, logger: logger, on: group.next()) })
+        let driver = ConnectionPool<SQLiteConnection>.Driver(
+            open: { try await source.open(logger: logger, on: MultiThreadedEventLoopGroup.singleton.next()) },
+            isClosed: { $0.isClosed },
+            close: { try? await $0.close() })
+        let writer = ConnectionPool(capacity: 1, driver: driver)
+        let readers = ConnectionPool(capacity: max(1, readerCount), driver: driver)
         let database = StoreDatabase(
             dialect: .sqlite, location: url.path, logger: logger, pool: .sqlite(writer: writer, readers: readers))
         try await database.checkReachable()
@@ -71,7 +73,7 @@ public final class StoreDatabase: Sendable {
 
     /// Connects to PostgreSQL at `url` (`postgres://user:password@host:port/database`).
     public static func postgres(
-        url: String, maxConnectionsPerEventLoop: Int = 2, logger: Logger = Logger(label: "workflow.store")
+        url: String, maxConnections: Int = 8, logger: Logger = Logger(label: "workflow.store")
     ) async throws(StoreError) -> StoreDatabase {
         let configuration: SQLPostgresConfiguration
         do {
@@ -80,9 +82,17 @@ public final class StoreDatabase: Sendable {
             throw StoreError.unsupportedURL(
                 StoreURL.redacted(url), reason: "not a PostgreSQL URL of the form postgres://user:password@host:port/database")
         }
-        let pool = PooledConnections(
-            source: PostgresConnectionSource(sqlConfiguration: configuration),
-            maxConnectionsPerEventLoop: maxConnectionsPerEventLoop, logger: logger, on: MultiThreadedEventLoopGroup.singleton)
+        let core = configuration.coreConfiguration
+        let pool = ConnectionPool<PostgresConnection>(
+            capacity: max(1, maxConnections),
+            driver: .init(
+                open: {
+                    try await PostgresConnection.connect(
+                        on: MultiThreadedEventLoopGroup.singleton.next(), configuration: core,
+                        id: connectionIDs.add(1, ordering: .relaxed).newValue, logger: logger)
+                },
+                isClosed: { $0.isClosed },
+                close: { try? await $0.close() }))
         let database = StoreDatabase(
             dialect: .postgres, location: StoreURL.redacted(url), logger: logger, pool: .postgres(pool))
         try await database.checkReachable()
@@ -104,10 +114,12 @@ public final class StoreDatabase: Sendable {
     package func withConnection<R>(_ body: (StoreSession) async throws -> R) async throws -> R {
         switch pool {
         case .sqlite(_, let readers):
-            try await readers.next().withConnection(body)
+            try await readers.withConnection { connection, discard in
+                try await body(StoreSession(connection, discard: discard))
+            }
         case .postgres(let pool):
-            try await pool.withConnection { connection in
-                try await body(StoreSession(connection))
+            try await pool.withConnection { connection, discard in
+                try await body(StoreSession(connection, discard: discard))
             }
         }
     }
@@ -117,10 +129,12 @@ public final class StoreDatabase: Sendable {
     package func withWriter<R>(_ body: (StoreSession) async throws -> R) async throws -> R {
         switch pool {
         case .sqlite(let writer, _):
-            try await writer.withConnection(body)
+            try await writer.withConnection { connection, discard in
+                try await body(StoreSession(connection, discard: discard))
+            }
         case .postgres(let pool):
-            try await pool.withConnection { connection in
-                try await body(StoreSession(connection))
+            try await pool.withConnection { connection, discard in
+                try await body(StoreSession(connection, discard: discard))
             }
         }
     }
@@ -150,7 +164,9 @@ public final class StoreDatabase: Sendable {
     /// transaction, so it is closed rather than lent to the next caller.
     private func rollBack(_ session: StoreSession) async {
         do {
-            try await session.run("ROLLBACK")
+            // In a task of its own: a transaction that failed because its task was cancelled
+            // must still be rolled back, and the drivers refuse work on a cancelled task.
+            try await Task { try await session.run("ROLLBACK") }.value
         } catch {
             logger.error("rollback failed; closing the connection", metadata: ["error": "\(error.message)"])
             await session.discard()
@@ -162,38 +178,10 @@ public final class StoreDatabase: Sendable {
         switch pool {
         case .sqlite(let writer, let readers):
             await writer.close()
-            for lane in readers.lanes { await lane.close() }
+            await readers.close()
         case .postgres(let pool):
-            await shutDown(pool)
+            await pool.close()
         }
-    }
-
-    private func shutDown<Source>(_ pool: PooledConnections<Source>) async {
-        do {
-            try await pool.shutdown()
-        } catch {
-            // Closing twice lands here; harmless, but worth a debug line.
-            logger.debug("closing the store's connection pool", metadata: ["error": "\(error.message)"])
-        }
-    }
-}
-
-/// SQLite's reading connections, used in turn.
-final class SQLiteReaders: Sendable {
-    let lanes: [SQLiteConnectionLane]
-    private let counter = Mutex(0)
-
-    init(lanes: [SQLiteConnectionLane]) {
-        self.lanes = lanes
-    }
-
-    /// The next lane, round robin.
-    func next() -> SQLiteConnectionLane {
-        let i = counter.withLock { count in
-            defer { count &+= 1 }
-            return count
-        }
-        return lanes[abs(i % lanes.count)]
     }
 }
 
@@ -204,20 +192,16 @@ package struct StoreSession: Sendable {
     /// Closes the connection; the pool then replaces it.
     let discard: @Sendable () async -> Void
 
-    init(_ connection: SQLiteConnection) {
-        self.init(connection, discard: { try? await connection.close() })
-    }
-
     init(_ connection: SQLiteConnection, discard: @escaping @Sendable () async -> Void) {
         sql = connection.sql()
         dialect = .sqlite
         self.discard = discard
     }
 
-    init(_ connection: PostgresConnection) {
+    init(_ connection: PostgresConnection, discard: @escaping @Sendable () async -> Void) {
         sql = connection.sql()
         dialect = .postgres
-        discard = { try? await connection.close() }
+        self.discard = discard
     }
 
     /// Runs a statement that returns no rows.
@@ -237,7 +221,7 @@ package struct StoreSession: Sendable {
 }
 
 /// Opens SQLite files with the store's settings on every new connection.
-struct SQLiteFileSource: ConnectionPoolSource, Sendable {
+struct SQLiteFileSource: Sendable {
     let path: String
 
     /// Per-connection settings. `busy_timeout` comes first so that switching to WAL waits for
@@ -249,17 +233,17 @@ struct SQLiteFileSource: ConnectionPoolSource, Sendable {
         "PRAGMA synchronous = NORMAL",
     ]
 
-    func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
-        SQLiteConnection.open(storage: .file(path: path), threadPool: .singleton, logger: logger, on: eventLoop)
-            .flatMap { connection in
-                var ready = eventLoop.makeSucceededVoidFuture()
-                for pragma in Self.pragmas {
-                    ready = ready.flatMap { connection.query(pragma).map { _ in } }
-                }
-                return ready.map { connection }.flatMapError { error in
-                    connection.close().flatMapThrowing { throw error }
-                }
-            }
+    func open(logger: Logger, on eventLoop: any EventLoop) async throws -> SQLiteConnection {
+        let connection = try await SQLiteConnection.open(
+            storage: .file(path: path), threadPool: .singleton, logger: logger, on: eventLoop
+        ).get()
+        do {
+            for pragma in Self.pragmas { _ = try await connection.query(pragma).get() }
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        return connection
     }
 }
 

@@ -1,4 +1,3 @@
-import AsyncKit
 import Foundation
 import PostgresNIO
 import SQLiteNIO
@@ -17,6 +16,18 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case versionNotFound(name: String, number: Int)
     /// No run has this id.
     case runNotFound(Int64)
+    /// A user name breaks the naming rules.
+    case invalidUsername(String)
+    /// No user has this name.
+    case userNotFound(String)
+    /// A user already has this name.
+    case userExists(String)
+    /// An API key name breaks the naming rules.
+    case invalidAPIKeyName(String)
+    /// No API key has this name.
+    case apiKeyNotFound(String)
+    /// An API key already has this name.
+    case apiKeyExists(String)
     /// A stored value cannot be read back (a row written by something else, or damaged).
     case corruptValue(table: String, column: String, problem: String)
     /// The database refused or failed an operation.
@@ -36,6 +47,18 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "workflow '\(name)' has no version \(number)"
         case .runNotFound(let id):
             "run \(id) does not exist"
+        case .invalidUsername(let name):
+            "invalid user name '\(name)': use 1 to 64 letters, digits, '_', '.', '@' or '-'"
+        case .userNotFound(let name):
+            "user '\(name)' does not exist"
+        case .userExists(let name):
+            "a user named '\(name)' already exists"
+        case .invalidAPIKeyName(let name):
+            "invalid API key name '\(name)': use 1 to 100 printable characters"
+        case .apiKeyNotFound(let name):
+            "API key '\(name)' does not exist"
+        case .apiKeyExists(let name):
+            "an API key named '\(name)' already exists"
         case .corruptValue(let table, let column, let problem):
             "cannot read \(table).\(column): \(problem)"
         case .database(let operation, let message):
@@ -72,11 +95,8 @@ enum DatabaseErrorText {
         if let error = error as? SQLiteError {
             return error.message
         }
-        if error is ConnectionPoolError {
-            return "the store is closed"
-        }
-        if error is ConnectionPoolTimeoutError {
-            return "no database connection became free in time"
+        if let error = error as? StoreClosedError {
+            return error.description
         }
         return String(describing: error)
     }

@@ -25,6 +25,16 @@ public actor StoreRunRecorder: RunRecorder {
     }
 
     public func record(_ event: RunEvent) async {
+        // A cancelled run still records how it ended: the drivers refuse work on a cancelled
+        // task, so its writes go through a task of their own.
+        if Task.isCancelled {
+            await Task { await self.write(event) }.value
+        } else {
+            await write(event)
+        }
+    }
+
+    private func write(_ event: RunEvent) async {
         do {
             switch event {
             case .runStarted(_, let startedAt, let steps):

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import Testing
 import WorkFlowEngine
 import WorkFlowStore
@@ -235,5 +236,121 @@ struct ImportReplaceTests {
         let changed = try home.file("changed.json", helloFlow.replacingOccurrences(of: "\"ops\"", with: "\"devs\""))
         r = await home.run(["flow", "import", changed, "--name", "hello", "--replace"])
         #expect(r.out == "Imported 'hello' (version 2).\n")
+    }
+}
+
+@Suite("settings commands")
+struct SettingsCommandTests {
+    @Test("set, get, list and unset a system setting; bad values are refused with the setting named")
+    func lifecycle() async throws {
+        let home = try TempHome()
+        var r = await home.run(["settings", "get", "timezone", "--json"])
+        #expect(try JSONParser.parse(r.out) == ["key": "timezone", "value": "UTC", "source": "configuration"])
+
+        r = await home.run(["settings", "set", "timezone", "Asia/Kolkata"])
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.out == "timezone: \"UTC\" -> \"Asia/Kolkata\"\n")
+        r = await home.run(["settings", "get", "timezone"])
+        #expect(r.out == "Asia/Kolkata\n")
+
+        r = await home.run(["settings", "set", "log.retention_days", "many"])
+        #expect(r.code == WorkFlowCommand.invalidExitCode)
+        #expect(r.err.contains("setting 'log.retention_days': 'many' is not a whole number"))
+        r = await home.run(["settings", "set", "colour", "blue"])
+        #expect(r.code == WorkFlowCommand.invalidExitCode)
+        #expect(r.err.contains("colour"))
+
+        r = await home.run(["settings", "list", "--json"])
+        #expect(
+            try JSONParser.parse(r.out) == [
+                ["key": "timezone", "value": "Asia/Kolkata", "source": "stored"],
+                ["key": "log.retention_days", "value": 30, "source": "configuration"],
+            ])
+
+        r = await home.run(["settings", "unset", "timezone"])
+        #expect(r.out == "timezone: removed; the configuration's \"UTC\" applies\n")
+        r = await home.run(["settings", "get", "timezone", "--json"])
+        #expect(try JSONParser.parse(r.out)["source"] == "configuration")
+    }
+
+    @Test("tables show times in the stored time zone")
+    func displayTimeZone() async throws {
+        let home = try TempHome()
+        let file = try home.file("hello.json", helloFlow)
+        _ = await home.run(["run", "--file", file])
+        var r = await home.run(["runs", "list", "--json"])
+        let started = try #require(JSONParser.parse(r.out).arrayValue?.first?["started_at"]?.stringValue)
+        let instant = try Date(started, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+
+        _ = await home.run(["settings", "set", "timezone", "Asia/Kolkata"])
+        r = await home.run(["runs", "list"])
+        let kolkata = try #require(TimeZone(identifier: "Asia/Kolkata"))
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = kolkata
+        let parts = calendar.dateComponents([.hour, .minute, .second], from: instant)
+        let expected = String(format: "%02d:%02d:%02d", parts.hour!, parts.minute!, parts.second!)
+        #expect(r.out.contains(expected), "\(r.out) should show \(expected)")
+    }
+}
+
+@Suite("users and API keys")
+struct UserCommandTests {
+    init() {
+        // bcrypt at its lowest cost keeps these tests fast.
+        setenv("WORKFLOW_PASSWORD_COST", "4", 1)
+    }
+
+    func run(_ home: TempHome, _ arguments: [String], input: [String] = []) async -> (code: Int32, out: String, err: String) {
+        let lines = Mutex(input)
+        return await CommandIO.$readLine.withValue({ lines.withLock { $0.isEmpty ? nil : $0.removeFirst() } }) {
+            await home.run(arguments)
+        }
+    }
+
+    @Test("create users from standard input, refuse short passwords and duplicates, list them")
+    func users() async throws {
+        let home = try TempHome()
+        var r = await run(home, ["user", "create", "alice", "--admin", "--password-stdin"], input: ["a long passphrase"])
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.out == "Created user 'alice' (administrator).\n")
+        r = await run(home, ["user", "create", "bob", "--password-stdin"], input: ["short"])
+        #expect(r.code == WorkFlowCommand.invalidExitCode)
+        #expect(r.err.contains("the password must have at least 8 characters"))
+        r = await run(home, ["user", "create", "alice", "--password-stdin"], input: ["another passphrase"])
+        #expect(r.code == 1)
+        #expect(r.err.contains("a user named 'alice' already exists"))
+        r = await run(home, ["user", "create", "bad name", "--password-stdin"], input: ["another passphrase"])
+        #expect(r.err.contains("invalid user name 'bad name'"))
+        r = await run(home, ["user", "passwd", "alice", "--password-stdin"], input: ["a new passphrase"])
+        #expect(r.out == "Changed the password of 'alice'.\n")
+        r = await run(home, ["user", "passwd", "nobody", "--password-stdin"], input: ["a new passphrase"])
+        #expect(r.err.contains("user 'nobody' does not exist"))
+        r = await run(home, ["user", "list", "--json"])
+        #expect(try JSONParser.parse(r.out).arrayValue?.map { $0["username"] } == ["alice"])
+    }
+
+    @Test("API keys: created with the key on the last line, listed without it, disabled, deleted")
+    func apiKeys() async throws {
+        let home = try TempHome()
+        _ = await run(home, ["user", "create", "admin", "--admin", "--password-stdin"], input: ["a long passphrase"])
+        var r = await run(home, ["apikey", "create", "deploy"])
+        #expect(r.code == 0, "\(r.err)")
+        let key = try #require(r.out.split(separator: "\n").last.map(String.init))
+        #expect(key.hasPrefix("wfk_"))
+        r = await run(home, ["apikey", "create", "deploy"])
+        #expect(r.err.contains("an API key named 'deploy' already exists"))
+        r = await run(home, ["apikey", "create", "x", "--user", "ghost"])
+        #expect(r.err.contains("user 'ghost' does not exist"))
+        r = await run(home, ["apikey", "list"])
+        #expect(r.out.contains("deploy") && !r.out.contains(key))
+        r = await run(home, ["apikey", "disable", "deploy"])
+        #expect(r.out == "API key 'deploy' is disabled.\n")
+        r = await run(home, ["apikey", "list", "--json"])
+        #expect(try JSONParser.parse(r.out)[0]?["enabled"] == false)
+        r = await run(home, ["apikey", "delete", "deploy"])
+        #expect(r.out == "Deleted API key 'deploy'.\n")
+        r = await run(home, ["apikey", "delete", "deploy"])
+        #expect(r.code == 1)
+        #expect(r.err.contains("API key 'deploy' does not exist"))
     }
 }

@@ -115,4 +115,22 @@ struct ConfigurationTests {
         let loaded = try ConfigurationLoader(environment: ["WORKFLOW_APIPORT": "1", "WORKFLOW_TEST_POSTGRES_URL": "x"]).load(file: file.path)
         #expect(loaded.warnings.map(\.source) == ["\(file.path): api.prot", "WORKFLOW_APIPORT"])
     }
+
+    @Test("server settings: the password cost within 4–16, TLS files in pairs, the admin password left to serve")
+    func serverSettings() throws {
+        let loaded = try ConfigurationLoader(
+            environment: ["WORKFLOW_PASSWORD_COST": "4", "WORKFLOW_ADMIN_PASSWORD": "secret", "WORKFLOW_TLS_CERT": "c.pem", "WORKFLOW_TLS_KEY": "k.pem"]
+        ).load()
+        #expect(loaded.configuration.passwordCost == 4)
+        #expect(loaded.configuration.tlsCertificatePath == "c.pem")
+        #expect(loaded.configuration.tlsKeyPath == "k.pem")
+        #expect(loaded.warnings.isEmpty)
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader(environment: ["WORKFLOW_PASSWORD_COST": "40"]).load() }
+        do {
+            _ = try ConfigurationLoader(environment: ["WORKFLOW_TLS_CERT": "c.pem"]).load()
+            Issue.record("a certificate without a key was accepted")
+        } catch {
+            #expect(error.issues.map(\.message) == ["give both the certificate and the key, or neither"])
+        }
+    }
 }

@@ -130,3 +130,27 @@ extension StoreContract {
         }
     }
 }
+
+extension StoreContract {
+    @Test("a run cancelled mid-way still records its end, and the store's connections survive", arguments: Backend.all)
+    func recorderCancelled(backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            let workflow = try Workflow(json: Self.probeFlow)
+            let run = try await store.createRun(
+                flowName: "probe", flowVersion: nil, document: workflow.document, trigger: .cli, triggeredBy: nil, inputs: [:],
+                status: .queued, node: "test")
+            let recorder = StoreRunRecorder(store: store, runID: run.id, logger: TestDatabase.quietLogger)
+            let executor = Executor(registry: ModuleRegistry([ProbeModule()]), clock: ManualClock(autoAdvance: true))
+            let task = Task {
+                // Cancelled before it starts: every write happens on a cancelled task.
+                withUnsafeCurrentTask { $0?.cancel() }
+                return try await executor.run(workflow, options: RunOptions(runID: run.id), recorder: recorder)
+            }
+            let result = try await task.value
+            #expect(result.status == .cancelled)
+            #expect(await recorder.failedWrites == 0)
+            #expect(try await store.run(id: run.id)?.status == .cancelled)
+            #expect(try await store.steps(runID: run.id).allSatisfy { $0.status != .running && $0.status != .pending })
+        }
+    }
+}

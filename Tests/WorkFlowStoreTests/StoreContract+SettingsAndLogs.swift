@@ -20,6 +20,10 @@ extension StoreContract {
                     "timezone": "UTC", "log.retention_days": 30,
                     "password_policy": ["min_length": 12, "require": ["digit", "upper"], "expiry": nil],
                 ])
+            #expect(try await store.removeSetting("timezone"))
+            #expect(try await store.removeSetting("timezone") == false)
+            #expect(try await store.setting("timezone") == nil)
+            #expect(try await store.settings().keys.sorted() == ["log.retention_days", "password_policy"])
         }
     }
 

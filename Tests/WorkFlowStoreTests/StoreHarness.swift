@@ -83,7 +83,7 @@ struct TestDatabase: Sendable {
     }
 
     private static func withAdmin(_ url: String, _ body: (StoreSession) async throws -> Void) async throws {
-        let admin = try await StoreDatabase.postgres(url: url, maxConnectionsPerEventLoop: 1, logger: quietLogger)
+        let admin = try await StoreDatabase.postgres(url: url, maxConnections: 2, logger: quietLogger)
         do {
             try await admin.withConnection(body)
         } catch {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import WorkFlowEngine
+import WorkFlowServer
 import WorkFlowStore
 
 /// `workflow db status`
@@ -16,7 +17,7 @@ struct DatabaseStatusCommand: AsyncParsableCommand {
             context.output(
                 .array(
                     status.map {
-                        ["name": .string($0.name), "applied": .bool($0.isApplied), "applied_at": $0.appliedAt.map { .string(RunReport.timestamp($0)) } ?? .null]
+                        ["name": .string($0.name), "applied": .bool($0.isApplied), "applied_at": $0.appliedAt.map { .string(Presentation.timestamp($0)) } ?? .null]
                     })
             ) {
                 let text = "database: \(CommandContext.redacted(context.configuration.effectiveDatabaseURL))\n\n"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import WorkFlowEngine
+import WorkFlowServer
 import WorkFlowStore
 
 /// `workflow flow create NAME FILE`
@@ -17,7 +18,7 @@ struct FlowCreateCommand: AsyncParsableCommand {
         try await CommandContext.with(global) { context in
             let document = try context.validatedDocument(file: file)
             let flow = try await context.store.createFlow(name: name, document: document, author: CommandAuthor.current, comment: comment)
-            context.output(FlowPresentation.json(flow, document: false)) { "Created workflow '\(flow.name)' (version \(flow.currentVersion)).\n" }
+            context.output(Presentation.json(flow, document: false)) { "Created workflow '\(flow.name)' (version \(flow.currentVersion)).\n" }
         }
     }
 }

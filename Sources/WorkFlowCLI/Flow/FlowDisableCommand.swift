@@ -1,4 +1,5 @@
 import ArgumentParser
+import WorkFlowServer
 import WorkFlowStore
 
 /// `workflow flow disable NAME`
@@ -13,7 +14,7 @@ struct FlowDisableCommand: AsyncParsableCommand {
     func run() async throws {
         try await CommandContext.with(global) { context in
             let flow = try await context.store.setEnabled(name: name, enabled: false, author: CommandAuthor.current)
-            context.output(FlowPresentation.json(flow, document: false)) { "Workflow '\(flow.name)' is disabled.\n" }
+            context.output(Presentation.json(flow, document: false)) { "Workflow '\(flow.name)' is disabled.\n" }
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import WorkFlowServer
 import WorkFlowStore
 
 /// `workflow flow enable NAME`
@@ -13,7 +14,7 @@ struct FlowEnableCommand: AsyncParsableCommand {
     func run() async throws {
         try await CommandContext.with(global) { context in
             let flow = try await context.store.setEnabled(name: name, enabled: true, author: CommandAuthor.current)
-            context.output(FlowPresentation.json(flow, document: false)) { "Workflow '\(flow.name)' is enabled.\n" }
+            context.output(Presentation.json(flow, document: false)) { "Workflow '\(flow.name)' is enabled.\n" }
         }
     }
 }

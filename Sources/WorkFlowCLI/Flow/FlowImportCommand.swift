@@ -1,5 +1,6 @@
 import ArgumentParser
 import WorkFlowEngine
+import WorkFlowServer
 import WorkFlowStore
 
 /// `workflow flow import FILE [--name NAME] [--replace]`
@@ -30,7 +31,7 @@ struct FlowImportCommand: AsyncParsableCommand {
             if replace, let existing = try await context.store.flow(named: target) {
                 // Importing the same document again is a no-op, not a new version.
                 if existing.document == document {
-                    context.output(FlowPresentation.json(existing, document: false)) {
+                    context.output(Presentation.json(existing, document: false)) {
                         "'\(existing.name)' is unchanged (version \(existing.currentVersion)).\n"
                     }
                     return
@@ -39,7 +40,7 @@ struct FlowImportCommand: AsyncParsableCommand {
             } else {
                 flow = try await context.store.createFlow(name: target, document: document, author: CommandAuthor.current, comment: "imported from \(file)")
             }
-            context.output(FlowPresentation.json(flow, document: false)) { "Imported '\(flow.name)' (version \(flow.currentVersion)).\n" }
+            context.output(Presentation.json(flow, document: false)) { "Imported '\(flow.name)' (version \(flow.currentVersion)).\n" }
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import WorkFlowEngine
+import WorkFlowServer
 import WorkFlowStore
 
 /// `workflow flow list`
@@ -27,7 +28,7 @@ struct FlowListCommand: AsyncParsableCommand {
             let query = FlowQuery(
                 text: search, enabled: enabled ? true : (disabled ? false : nil), includeDeleted: deleted, limit: limit, offset: offset)
             let flows = try await context.store.listFlows(query)
-            context.output(.array(flows.map { FlowPresentation.json($0, document: false) })) {
+            context.output(.array(flows.map { Presentation.json($0, document: false) })) {
                 var table = TextTable(["NAME", "ENABLED", "VERSION", "STEPS", "UPDATED"])
                 for flow in flows {
                     let steps = flow.document["procedures"]?.arrayValue?.count ?? 0

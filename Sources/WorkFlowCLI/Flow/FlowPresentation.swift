@@ -1,35 +1,8 @@
 import Foundation
 import WorkFlowEngine
 import WorkFlowModules
+import WorkFlowServer
 import WorkFlowStore
-
-/// How stored workflows look in `--json` output and in text.
-enum FlowPresentation {
-    static func json(_ flow: StoredFlow, document: Bool = true) -> JSONValue {
-        var object: JSONObject = [
-            "name": .string(flow.name),
-            "enabled": .bool(flow.enabled),
-            "deleted": .bool(flow.deleted),
-            "version": .int(flow.currentVersion),
-            "created_at": .string(RunReport.timestamp(flow.createdAt)),
-            "updated_at": .string(RunReport.timestamp(flow.updatedAt)),
-        ]
-        if document { object["document"] = .object(flow.document) }
-        return .object(object)
-    }
-
-    static func json(_ version: FlowVersion, document: Bool = true) -> JSONValue {
-        var object: JSONObject = [
-            "name": .string(version.flowName),
-            "version": .int(version.number),
-            "author": version.author.map(JSONValue.string) ?? .null,
-            "comment": version.comment.map(JSONValue.string) ?? .null,
-            "created_at": .string(RunReport.timestamp(version.createdAt)),
-        ]
-        if document { object["document"] = .object(version.document) }
-        return .object(object)
-    }
-}
 
 /// Reads a workflow document for `flow create`, `flow update` and `flow import`.
 enum FlowDocumentInput {

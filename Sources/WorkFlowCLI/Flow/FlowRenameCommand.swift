@@ -1,4 +1,5 @@
 import ArgumentParser
+import WorkFlowServer
 import WorkFlowStore
 
 /// `workflow flow rename OLD NEW`
@@ -14,7 +15,7 @@ struct FlowRenameCommand: AsyncParsableCommand {
     func run() async throws {
         try await CommandContext.with(global) { context in
             let flow = try await context.store.renameFlow(from: current, to: new, author: CommandAuthor.current)
-            context.output(FlowPresentation.json(flow, document: false)) { "Renamed '\(current)' to '\(flow.name)'.\n" }
+            context.output(Presentation.json(flow, document: false)) { "Renamed '\(current)' to '\(flow.name)'.\n" }
         }
     }
 }

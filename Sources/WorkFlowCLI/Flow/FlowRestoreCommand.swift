@@ -1,5 +1,6 @@
 import ArgumentParser
 import WorkFlowEngine
+import WorkFlowServer
 import WorkFlowStore
 
 /// `workflow flow restore NAME V`
@@ -15,7 +16,7 @@ struct FlowRestoreCommand: AsyncParsableCommand {
     func run() async throws {
         try await CommandContext.with(global) { context in
             let flow = try await context.store.restoreVersion(version, of: name, author: CommandAuthor.current)
-            context.output(FlowPresentation.json(flow, document: false)) {
+            context.output(Presentation.json(flow, document: false)) {
                 "Restored version \(version) of '\(flow.name)' as version \(flow.currentVersion).\n"
             }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import WorkFlowEngine
+import WorkFlowServer
 import WorkFlowStore
 
 /// `workflow flow show NAME`
@@ -16,7 +17,7 @@ struct FlowShowCommand: AsyncParsableCommand {
             guard let flow = try await context.store.flow(named: name) else {
                 throw context.fail("no workflow named '\(name)'")
             }
-            context.output(FlowPresentation.json(flow)) {
+            context.output(Presentation.json(flow)) {
                 var text = "name:     \(flow.name)\n"
                 text += "enabled:  \(flow.enabled ? "yes" : "no")\n"
                 text += "version:  \(flow.currentVersion)\n"

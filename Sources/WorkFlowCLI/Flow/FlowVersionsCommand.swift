@@ -1,5 +1,6 @@
 import ArgumentParser
 import WorkFlowEngine
+import WorkFlowServer
 import WorkFlowStore
 
 /// `workflow flow versions NAME`
@@ -14,7 +15,7 @@ struct FlowVersionsCommand: AsyncParsableCommand {
     func run() async throws {
         try await CommandContext.with(global) { context in
             let versions = try await context.store.versions(of: name)
-            context.output(.array(versions.map { FlowPresentation.json($0, document: false) })) {
+            context.output(.array(versions.map { Presentation.json($0, document: false) })) {
                 var table = TextTable(["VERSION", "TIME", "AUTHOR", "COMMENT"])
                 for v in versions {
                     table.append(["\(v.number)", context.display(v.createdAt), v.author ?? "-", v.comment ?? ""])

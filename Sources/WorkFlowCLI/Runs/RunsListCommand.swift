@@ -1,4 +1,5 @@
 import ArgumentParser
+import WorkFlowServer
 import WorkFlowEngine
 import WorkFlowStore
 
@@ -26,7 +27,7 @@ struct RunsListCommand: AsyncParsableCommand {
         try await CommandContext.with(global) { context in
             let runs = try await context.store.listRuns(
                 RunQuery(flowName: flow, status: status.flatMap(RunStatus.init(rawValue:)), limit: limit, offset: offset))
-            context.output(.array(runs.map(RunPresentation.json))) {
+            context.output(.array(runs.map { Presentation.json($0) })) {
                 var table = TextTable(["ID", "WORKFLOW", "STATUS", "STARTED", "DURATION", "TRIGGER"])
                 for run in runs {
                     table.append([

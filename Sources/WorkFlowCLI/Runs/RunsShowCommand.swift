@@ -1,5 +1,6 @@
 import ArgumentParser
 import WorkFlowEngine
+import WorkFlowServer
 import WorkFlowStore
 
 /// `workflow runs show ID`
@@ -18,7 +19,7 @@ struct RunsShowCommand: AsyncParsableCommand {
                 throw context.fail("no run with id \(id)")
             }
             let steps = try await context.store.steps(runID: id)
-            context.output(RunPresentation.json(run, steps: steps)) {
+            context.output(Presentation.json(run, steps: steps)) {
                 var text = "run \(run.id): \(run.flowName)\(run.flowVersion.map { " (version \($0))" } ?? "") — \(run.status.rawValue)\n"
                 text += "started \(context.display(run.startedAt ?? run.createdAt))"
                 if let ms = run.durationMs { text += ", took \(ProgressPrinter.duration(ms))" }

@@ -19,6 +19,8 @@ struct CommandContext: Sendable {
     /// Makes loggers whose lines go to the console (warnings, or everything with --verbose), the
     /// log file and the system log table.
     var logging: LoggingSetup
+    /// The system settings in force: stored settings over the configuration's defaults.
+    var settings: EffectiveSettings
 
     /// A logger whose lines reach every sink.
     func logger(_ label: String) -> Logger {
@@ -62,11 +64,12 @@ struct CommandContext: Sendable {
             console.err("workflow: cannot open the database \(Self.redacted(configuration.effectiveDatabaseURL)): \(error)\n")
             throw ExitCode(1)
         }
+        let settings = await Self.effectiveSettings(configuration, store: store, console: console)
         let storeSink = StoreLogSink { lines in try await store.appendLogs(lines.map(LogEntry.init(line:))) }
         let logging = LoggingSetup(minimumLevel: level, sinks: localSinks + [LogSinkRoute(storeSink, name: "store")])
         let context = CommandContext(
             configuration: configuration, store: store, registry: BuiltinModules.registry(), console: console,
-            json: options.json, verbose: options.verbose, logging: logging)
+            json: options.json, verbose: options.verbose, logging: logging, settings: settings)
         let consumer = Task { await storeSink.run() }
         func finish() async {
             await storeSink.shutdown()
@@ -90,10 +93,23 @@ struct CommandContext: Sendable {
         }
     }
 
+    /// The configuration's defaults with the stored system settings applied. When the settings
+    /// cannot be read the defaults hold, with a warning: a command is not refused for that.
+    static func effectiveSettings(_ configuration: Configuration, store: SQLStore, console: any Console) async -> EffectiveSettings {
+        let defaults = EffectiveSettings(
+            timeZone: TimeZone(identifier: configuration.timezone) ?? .gmt, logRetentionDays: configuration.log.retentionDays)
+        do {
+            return defaults.applying(try await store.settings())
+        } catch {
+            console.err("workflow: warning: could not read the system settings, using the configuration's: \(error)\n")
+            return defaults
+        }
+    }
+
     /// Removes system log lines older than the retention setting.
     func purgeOldLogs() async {
         let janitor = LogJanitor(
-            retentionDays: configuration.log.retentionDays, logger: logger("workflow.logging"),
+            retentionDays: settings.logRetentionDays, logger: logger("workflow.logging"),
             purge: { [store] cutoff in try await store.purgeLogs(olderThan: cutoff) })
         _ = try? await janitor.purgeOnce()
     }
@@ -143,14 +159,13 @@ struct CommandContext: Sendable {
         return ExitCode(code)
     }
 
-    /// A time for people: `2026-11-28 03:04:05` in the configured time zone.
+    /// A time for people: `2026-11-28 03:04:05` in the system's time zone (the `timezone`
+    /// setting, else the configuration's).
     func display(_ date: Date?) -> String {
         guard let date else { return "-" }
-        var style = Date.FormatStyle(date: .numeric, time: .standard)
-        style.timeZone = TimeZone(identifier: configuration.timezone) ?? .gmt
         return date.formatted(
             Date.VerbatimFormatStyle(
                 format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits)",
-                timeZone: style.timeZone, calendar: Calendar(identifier: .gregorian)))
+                timeZone: settings.timeZone, calendar: Calendar(identifier: .gregorian)))
     }
 }

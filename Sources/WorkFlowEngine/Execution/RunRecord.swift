@@ -122,3 +122,16 @@ public actor InMemoryRecorder: RunRecorder {
         events.append(event)
     }
 }
+
+/// Hands each event to several recorders in turn (the store, a progress printer, live subscribers).
+public struct FanOutRecorder: RunRecorder {
+    public let recorders: [any RunRecorder]
+
+    public init(_ recorders: [any RunRecorder]) {
+        self.recorders = recorders
+    }
+
+    public func record(_ event: RunEvent) async {
+        for recorder in recorders { await recorder.record(event) }
+    }
+}

@@ -89,6 +89,12 @@ extension JSONValue {
         return nil
     }
 
+    /// Element lookup for arrays; `nil` for other values or indices out of range.
+    public subscript(index: Int) -> JSONValue? {
+        if case .array(let items) = self, items.indices.contains(index) { return items[index] }
+        return nil
+    }
+
     /// Python-style truthiness: `null`, `false`, `0`, `""`, `[]` and `{}` are false.
     public var isTruthy: Bool {
         switch self {

@@ -1,0 +1,38 @@
+import Foundation
+import Logging
+import WorkFlowEngine
+import WorkFlowStore
+
+/// Executes one recorded run: the document snapshot it was started with, its inputs, every event
+/// written to the store as it happens and published to live subscribers.
+struct RunExecution: Sendable {
+    let store: SQLStore
+    let registry: ModuleRegistry
+    let hub: RunEventHub
+    let clock: any EngineClock
+    let logger: Logger
+
+    /// Runs to the end (or until the calling task is cancelled) and returns the result.
+    func execute(runID: Int64, document: JSONObject, inputs: JSONObject, triggeredBy: String?) async -> RunResult {
+        var logger = logger
+        logger[metadataKey: "run.id"] = "\(runID)"
+        let recorder = FanOutRecorder([
+            StoreRunRecorder(store: store, runID: runID, logger: logger), HubRecorder(hub: hub, runID: runID),
+        ])
+        let executor = Executor(registry: registry, clock: clock, logger: logger)
+        do {
+            return try await executor.run(
+                Workflow(document: .object(document)), options: RunOptions(inputs: inputs, runID: runID, triggeredBy: triggeredBy),
+                recorder: recorder)
+        } catch {
+            // Inputs are checked before a run is recorded; reaching this means the document or
+            // the declarations changed meaning in between. The run still gets a true ending.
+            let now = clock.now()
+            let result = RunResult(
+                runID: runID, status: .failed, startedAt: now, endedAt: now, durationMs: 0, steps: [],
+                error: "invalid inputs: \(error.message)", context: [:])
+            await recorder.record(.runFinished(result))
+            return result
+        }
+    }
+}

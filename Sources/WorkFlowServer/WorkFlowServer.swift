@@ -1,0 +1,148 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOSSL
+import ServiceLifecycle
+import WorkFlowEngine
+import WorkFlowStore
+
+/// The server: one router answering the seed's API, API v1 and health checks on the web port
+/// (and on the seed's API port), with the long-running parts as services of one group.
+///
+/// ``build(store:registry:options:logger:now:)`` is the only place the parts are put together.
+public struct WorkFlowServer: Sendable {
+    public let store: SQLStore
+    public let registry: ModuleRegistry
+    public let options: ServerOptions
+    public let runs: RunService
+    public let hub: RunEventHub
+    let logger: Logger
+    let authenticator: Authenticator
+    let hasher: PasswordHasher
+    let throttle: LoginThrottle
+    let auditor: Auditor
+    let clock: any EngineClock
+    let now: @Sendable () -> Date
+
+    public init(
+        store: SQLStore, registry: ModuleRegistry, options: ServerOptions, logger: Logger, node: String,
+        clock: any EngineClock = SystemClock(), now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.store = store
+        self.registry = registry
+        self.options = options
+        self.logger = logger
+        self.now = now
+        self.clock = clock
+        hub = RunEventHub()
+        runs = RunService(store: store, registry: registry, hub: hub, clock: clock, logger: logger, node: node)
+        authenticator = Authenticator(store: store, now: now)
+        hasher = PasswordHasher(cost: options.passwordCost)
+        throttle = LoginThrottle(now: now)
+        auditor = Auditor(store: store, logger: logger, now: now)
+    }
+
+    /// Every route, behind the error shapes and (except health and sign-in) authentication.
+    public func router() -> Router<AppRequestContext> {
+        let router = Router(context: AppRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        let routes = RouteTable(router: router, protected: router.group().add(middleware: AuthMiddleware(authenticator: authenticator)))
+        addRoutes(to: routes)
+        let document = OpenAPIDocument.build(routes.routes + [Self.openAPIRoute], version: Self.version)
+        routes.add(.get, Self.openAPIRoute.path, Self.openAPIRoute.summary) { _, _ in JSONResponse(document) }
+        return router
+    }
+
+    /// The route that serves the OpenAPI document (listed in the document too).
+    static let openAPIRoute = RouteInfo(method: .get, path: "/api/openapi.json", summary: "This API's OpenAPI 3.1 document", authenticated: true)
+    /// The version in the OpenAPI document.
+    public static let version = "0.4.0-dev"
+
+    /// Every route the server answers, as the OpenAPI document lists them.
+    public func routes() -> [RouteInfo] {
+        let routes = RouteTable(router: Router(context: AppRequestContext.self), protected: Router(context: AppRequestContext.self).group())
+        addRoutes(to: routes)
+        return routes.routes + [Self.openAPIRoute]
+    }
+
+    private func addRoutes(to routes: RouteTable) {
+        routes.addPublic(.get, "/healthz", "200 when the database answers, 503 when it does not") { _, _ in try await health() }
+        AuthController(store: store, hasher: hasher, throttle: throttle, auditor: auditor, secureCookies: options.usesTLS, now: now)
+            .addRoutes(to: routes)
+        SeedRoutes(store: store, registry: registry, runs: runs, auditor: auditor, runTimeout: options.synchronousRunTimeout)
+            .addRoutes(to: routes)
+        FlowsController(store: store, registry: registry, auditor: auditor).addRoutes(to: routes)
+        RunsController(store: store, runs: runs, auditor: auditor).addRoutes(to: routes)
+        ModulesController(registry: registry).addRoutes(to: routes)
+        APIKeysController(store: store, auditor: auditor).addRoutes(to: routes)
+        SettingsController(store: store, defaults: options.settingsDefaults, auditor: auditor).addRoutes(to: routes)
+        LogsController(store: store).addRoutes(to: routes)
+    }
+
+    /// `GET /healthz`: 200 when the store answers, 503 when it does not.
+    func health() async throws -> JSONResponse {
+        do {
+            _ = try await store.userCount()
+            return JSONResponse(["status": "ok", "database": .string(store.dialect.rawValue)])
+        } catch {
+            logger.error("health check failed", metadata: ["error": "\(error)"])
+            return JSONResponse(["status": "unavailable", "error": .string(error.description)], status: .serviceUnavailable)
+        }
+    }
+
+    /// The HTTP applications (web port, and the API port when it differs) and the services
+    /// around them, in one group that stops on SIGTERM or SIGINT.
+    public func serviceGroup() throws -> ServiceGroup {
+        let responder = router().buildResponder()
+        let server = try httpServer()
+        var services: [any Service] = [
+            Application(
+                responder: responder, server: server,
+                configuration: .init(address: .hostname(options.web.host, port: options.web.port), serverName: "WorkFlow"),
+                logger: logger)
+        ]
+        if let api = options.api, api != options.web {
+            services.append(
+                Application(
+                    responder: responder, server: server,
+                    configuration: .init(address: .hostname(api.host, port: api.port), serverName: "WorkFlow"), logger: logger))
+        }
+        services.append(
+            JanitorService(store: store, defaults: options.settingsDefaults, interval: .seconds(3600), clock: clock, logger: logger))
+        // Last in the list, so stopped first: runs drain while the HTTP servers still answer.
+        services.append(RunDrainService(runs: runs, grace: options.shutdownGrace))
+        return ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    }
+
+    private func httpServer() throws -> HTTPServerBuilder {
+        guard let certificate = options.tlsCertificatePath, let key = options.tlsKeyPath else { return .http1() }
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+            let privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+            let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(privateKey))
+            return try .tls(.http1(), tlsConfiguration: tls)
+        } catch {
+            throw ServerStartError(message: "cannot use the TLS certificate \(certificate) and key \(key): \(error)")
+        }
+    }
+}
+
+/// Waits for the group to stop, then lets running runs finish (or cancels them after the grace
+/// period) so that none is left `running`.
+struct RunDrainService: Service {
+    let runs: RunService
+    let grace: Duration
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await runs.shutdown(grace: grace)
+    }
+}
+
+public struct ServerStartError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
