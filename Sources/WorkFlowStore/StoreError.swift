@@ -17,6 +17,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case versionNotFound(name: String, number: Int)
     /// No run has this id.
     case runNotFound(Int64)
+    /// A setting's value is out of range.
+    case invalidSetting(String)
     /// A stored value cannot be read back (a row written by something else, or damaged).
     case corruptValue(table: String, column: String, problem: String)
     /// The database refused or failed an operation.
@@ -36,6 +38,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "workflow '\(name)' has no version \(number)"
         case .runNotFound(let id):
             "run \(id) does not exist"
+        case .invalidSetting(let reason):
+            "invalid setting: \(reason)"
         case .corruptValue(let table, let column, let problem):
             "cannot read \(table).\(column): \(problem)"
         case .database(let operation, let message):
