@@ -16,10 +16,12 @@ public struct StoredFlow: Sendable, Hashable {
     public var updatedAt: Date
     public var createdBy: String?
     public var updatedBy: String?
+    /// How the run queue treats the workflow's runs; not part of the document, so not versioned.
+    public var runSettings: FlowRunSettings
 
     public init(
         id: Int64, name: String, document: JSONObject, enabled: Bool, deleted: Bool, currentVersion: Int,
-        createdAt: Date, updatedAt: Date, createdBy: String?, updatedBy: String?
+        createdAt: Date, updatedAt: Date, createdBy: String?, updatedBy: String?, runSettings: FlowRunSettings = .default
     ) {
         self.id = id
         self.name = name
@@ -31,6 +33,38 @@ public struct StoredFlow: Sendable, Hashable {
         self.updatedAt = updatedAt
         self.createdBy = createdBy
         self.updatedBy = updatedBy
+        self.runSettings = runSettings
+    }
+}
+
+/// What happens to a run whose worker stopped (its lease expired) before the run ended.
+public enum InterruptPolicy: String, Sendable, Hashable, CaseIterable {
+    /// The run fails with ``InterruptedRun/error``.
+    case fail
+    /// The run goes back to the queue and starts again from its first step, up to the reaper's
+    /// maximum number of attempts. Only for workflows whose steps may safely run twice.
+    case retry
+}
+
+/// A workflow's settings for the run queue.
+public struct FlowRunSettings: Sendable, Hashable {
+    /// At most this many runs of the workflow run at once; `nil` is no limit.
+    public var maxConcurrentRuns: Int?
+    public var onInterrupt: InterruptPolicy
+
+    /// No limit; interrupted runs fail.
+    public static let `default` = FlowRunSettings()
+
+    public init(maxConcurrentRuns: Int? = nil, onInterrupt: InterruptPolicy = .fail) {
+        self.maxConcurrentRuns = maxConcurrentRuns
+        self.onInterrupt = onInterrupt
+    }
+
+    /// Throws ``StoreError/invalidSetting(_:)`` for a limit below 1.
+    public func validate() throws(StoreError) {
+        if let limit = maxConcurrentRuns, limit < 1 {
+            throw StoreError.invalidSetting("max_concurrent_runs must be at least 1 (or unset for no limit), got \(limit)")
+        }
     }
 }
 
@@ -88,6 +122,8 @@ public protocol FlowStore: Sendable {
     func version(_ number: Int, of name: String) async throws(StoreError) -> FlowVersion
     func diff(of name: String, from old: Int, to new: Int) async throws(StoreError) -> String
     func restoreVersion(_ number: Int, of name: String, author: String?) async throws(StoreError) -> StoredFlow
+    /// Replaces a live workflow's run settings (no new version: the document does not change).
+    func setRunSettings(name: String, _ settings: FlowRunSettings, author: String?) async throws(StoreError) -> StoredFlow
 }
 
 /// The rules for workflow names.

@@ -161,6 +161,37 @@ enum Migrations {
                 """
             ]
         },
+        Migration(name: "0005_run_queue") { _ in
+            [
+                // One row per run that waits for a worker or is held by one; removed when the run
+                // ends. `attempts` counts claims; `claimed_by` NULL means waiting.
+                """
+                CREATE TABLE run_queue (
+                    run_id BIGINT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+                    priority BIGINT NOT NULL DEFAULT 0,
+                    enqueued_at BIGINT NOT NULL,
+                    attempts BIGINT NOT NULL DEFAULT 0,
+                    claimed_by TEXT,
+                    claimed_at BIGINT,
+                    lease_expires_at BIGINT
+                )
+                """,
+                // Claiming reads waiting entries in claim order; reaping reads held ones by lease.
+                """
+                CREATE INDEX run_queue_waiting ON run_queue (priority DESC, enqueued_at, run_id)
+                WHERE claimed_by IS NULL
+                """,
+                "CREATE INDEX run_queue_leases ON run_queue (lease_expires_at) WHERE claimed_by IS NOT NULL",
+                // Counting a workflow's running runs for max_concurrent_runs.
+                "CREATE INDEX runs_flow_status ON runs (flow_id, status)",
+                "ALTER TABLE runs ADD COLUMN cancel_requested_at BIGINT",
+                "ALTER TABLE flows ADD COLUMN max_concurrent_runs BIGINT CHECK (max_concurrent_runs > 0)",
+                """
+                ALTER TABLE flows ADD COLUMN on_interrupt TEXT NOT NULL DEFAULT 'fail'
+                    CHECK (on_interrupt IN ('fail', 'retry'))
+                """,
+            ]
+        },
         Migration(name: "0006_auth") { ddl in
             [
                 """

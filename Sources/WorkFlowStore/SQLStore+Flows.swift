@@ -4,8 +4,10 @@ import WorkFlowEngine
 
 extension SQLStore: FlowStore {
     /// The columns every flow query selects, in the order ``StoredFlow/init(row:)`` reads them.
-    private static let flowColumns: SQLQueryString =
-        "id, name, document, enabled, deleted, current_version, created_at, updated_at, created_by, updated_by"
+    private static let flowColumns: SQLQueryString = """
+        id, name, document, enabled, deleted, current_version, created_at, updated_at, created_by, updated_by, \
+        max_concurrent_runs, on_interrupt
+        """
 
     /// Creates a workflow and its version 1 in one transaction.
     public func createFlow(
@@ -148,6 +150,27 @@ extension SQLStore: FlowStore {
         }
     }
 
+    /// Replaces a live workflow's run settings (no new version: the document does not change).
+    public func setRunSettings(name: String, _ settings: FlowRunSettings, author: String? = nil) async throws(StoreError) -> StoredFlow {
+        try settings.validate()
+        let now = nowMilliseconds()
+        return try await StoreError.wrapping("set the run settings of workflow '\(name)'") {
+            try await database.withSession { session in
+                var flow = try await lockLiveFlow(session, named: name)
+                try await session.run(
+                    """
+                    UPDATE flows SET max_concurrent_runs = \(bind: settings.maxConcurrentRuns),
+                        on_interrupt = \(bind: settings.onInterrupt.rawValue), updated_at = \(bind: now), updated_by = \(bind: author)
+                    WHERE id = \(bind: flow.id)
+                    """)
+                flow.runSettings = settings
+                flow.updatedAt = StoreTime.date(now)
+                flow.updatedBy = author
+                return flow
+            }
+        }
+    }
+
     /// Every version of the workflow with this name, newest first.
     public func versions(of name: String) async throws(StoreError) -> [FlowVersion] {
         try await StoreError.wrapping("read the versions of workflow '\(name)'") {
@@ -283,7 +306,10 @@ extension StoredFlow {
             document: try JSONColumn.object(try row.string("document"), table: "flows", column: "document"),
             enabled: try row.bool("enabled"), deleted: try row.bool("deleted"), currentVersion: try row.int("current_version"),
             createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"),
-            createdBy: try row.optionalString("created_by"), updatedBy: try row.optionalString("updated_by"))
+            createdBy: try row.optionalString("created_by"), updatedBy: try row.optionalString("updated_by"),
+            runSettings: FlowRunSettings(
+                maxConcurrentRuns: try row.optionalInt("max_concurrent_runs"),
+                onInterrupt: try row.enumValue("on_interrupt", table: "flows", as: InterruptPolicy.self)))
     }
 }
 

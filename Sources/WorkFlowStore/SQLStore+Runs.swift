@@ -25,29 +25,37 @@ extension SQLStore: RunStore {
     ) async throws(StoreError) -> StoredRun {
         let now = nowMilliseconds()
         let startedAt: Int64? = status == .running ? now : nil
-        let id: Int64 = try await StoreError.wrapping("create a run of workflow '\(flowName)'") {
-            try await database.withWriter { session in
-                let row = try await session.first(
-                    """
-                    INSERT INTO runs (flow_id, flow_name, flow_version, document, "trigger", triggered_by, inputs, status,
-                        created_at, started_at, node)
-                    VALUES (
-                        (SELECT id FROM flows WHERE name = \(bind: flowName) AND deleted = \(bind: false)),
-                        \(bind: flowName), \(bind: flowVersion), \(bind: JSONColumn.text(document)), \(bind: trigger.rawValue),
-                        \(bind: triggeredBy), \(bind: JSONColumn.text(inputs)), \(bind: status.rawValue), \(bind: now),
-                        \(bind: startedAt), \(bind: node))
-                    RETURNING id
-                    """)
-                guard let id = try row?.int64("id") else {
-                    throw StoreError.database(operation: "create a run", message: "the new row's id was not returned")
-                }
-                return id
-            }
-        }
-        return StoredRun(
-            id: id, flowName: flowName, flowVersion: flowVersion, trigger: trigger, triggeredBy: triggeredBy, inputs: inputs,
+        let run = StoredRun(
+            id: 0, flowName: flowName, flowVersion: flowVersion, trigger: trigger, triggeredBy: triggeredBy, inputs: inputs,
             status: status, createdAt: StoreTime.date(now), startedAt: startedAt.map(StoreTime.date), endedAt: nil,
             durationMs: nil, error: nil, node: node)
+        return try await StoreError.wrapping("create a run of workflow '\(flowName)'") {
+            try await database.withWriter { session in
+                try await insertRun(session, run, document: document)
+            }
+        }
+    }
+
+    /// Inserts `run` (its id is ignored), linked to the live workflow of its name if any, and
+    /// returns it with its new id.
+    func insertRun(_ session: StoreSession, _ run: StoredRun, document: JSONObject) async throws -> StoredRun {
+        let row = try await session.first(
+            """
+            INSERT INTO runs (flow_id, flow_name, flow_version, document, "trigger", triggered_by, inputs, status,
+                created_at, started_at, node)
+            VALUES (
+                (SELECT id FROM flows WHERE name = \(bind: run.flowName) AND deleted = \(bind: false)),
+                \(bind: run.flowName), \(bind: run.flowVersion), \(bind: JSONColumn.text(document)), \(bind: run.trigger.rawValue),
+                \(bind: run.triggeredBy), \(bind: JSONColumn.text(run.inputs)), \(bind: run.status.rawValue),
+                \(bind: StoreTime.milliseconds(run.createdAt)), \(bind: run.startedAt.milliseconds), \(bind: run.node))
+            RETURNING id
+            """)
+        guard let id = try row?.int64("id") else {
+            throw StoreError.database(operation: "create a run", message: "the new row's id was not returned")
+        }
+        var inserted = run
+        inserted.id = id
+        return inserted
     }
 
     /// Marks the run running from `startedAt` and writes every step (normally all pending) in one transaction.
@@ -95,21 +103,31 @@ extension SQLStore: RunStore {
     /// Writes how the run ended; with `rewritingSteps`, also every step as the result reports it.
     /// A recorder whose step writes all succeeded skips the rewrite: the rows already hold the
     /// truth, and rewriting a long run's steps costs as much as recording them did.
+    ///
+    /// A run from the queue leaves it in the same transaction; see also
+    /// ``RunQueue/finishClaimedRun(runID:node:result:rewritingSteps:)``, which first checks the lease.
     public func finishRun(runID: Int64, result: RunResult, rewritingSteps: Bool) async throws(StoreError) {
         try await StoreError.wrapping("record the end of run \(runID)") {
             try await database.withSession { session in
-                let updated = try await session.first(
-                    """
-                    UPDATE runs SET status = \(bind: result.status.rawValue),
-                        started_at = \(bind: StoreTime.milliseconds(result.startedAt)),
-                        ended_at = \(bind: StoreTime.milliseconds(result.endedAt)),
-                        duration_ms = \(bind: result.durationMs), error = \(bind: result.error)
-                    WHERE id = \(bind: runID) RETURNING id
-                    """)
-                guard updated != nil else { throw StoreError.runNotFound(runID) }
-                if rewritingSteps { try await upsertSteps(session, runID: runID, steps: result.steps) }
+                // The queue entry first: every path takes the entry's lock before the run's.
+                try await session.run("DELETE FROM run_queue WHERE run_id = \(bind: runID)")
+                try await writeRunEnd(session, runID: runID, result: result, rewritingSteps: rewritingSteps)
             }
         }
+    }
+
+    /// Writes the run's end and, with `rewritingSteps`, its steps; throws ``StoreError/runNotFound(_:)``.
+    func writeRunEnd(_ session: StoreSession, runID: Int64, result: RunResult, rewritingSteps: Bool) async throws {
+        let updated = try await session.first(
+            """
+            UPDATE runs SET status = \(bind: result.status.rawValue),
+                started_at = \(bind: StoreTime.milliseconds(result.startedAt)),
+                ended_at = \(bind: StoreTime.milliseconds(result.endedAt)),
+                duration_ms = \(bind: result.durationMs), error = \(bind: result.error)
+            WHERE id = \(bind: runID) RETURNING id
+            """)
+        guard updated != nil else { throw StoreError.runNotFound(runID) }
+        if rewritingSteps { try await upsertSteps(session, runID: runID, steps: result.steps) }
     }
 
     /// The run with this id, or `nil`.
@@ -168,42 +186,58 @@ extension SQLStore: RunStore {
     /// Closes the runs a dead process left `running` or `queued` (those of `node`, or all when
     /// `node` is nil) as `failed` with ``InterruptedRun/error``; their running steps fail with
     /// the same error and their pending steps are skipped. Returns how many runs were closed.
+    ///
+    /// Runs in the run queue are left alone: a waiting one has not started anywhere, and one
+    /// held by a worker is the lease reaper's (``RunQueue/reapExpiredLeases(now:maximumAttempts:)``),
+    /// which applies its workflow's ``InterruptPolicy``.
     public func closeInterruptedRuns(node: String?, now: Date) async throws(StoreError) -> Int {
-        let nowMs = StoreTime.milliseconds(now)
         let open: [String] = [RunStatus.running.rawValue, RunStatus.queued.rawValue]
-        var interrupted: SQLQueryString = "SELECT id FROM runs WHERE status IN (\(binds: open))"
+        var interrupted: SQLQueryString = """
+            SELECT id FROM runs WHERE status IN (\(binds: open))
+                AND NOT EXISTS (SELECT 1 FROM run_queue WHERE run_queue.run_id = runs.id)
+            """
         if let node {
             interrupted += " AND node = \(bind: node)"
         }
         let runIDs = interrupted
         return try await StoreError.wrapping("close interrupted runs") {
             try await database.withSession { session in
-                try await session.run(
-                    """
-                    UPDATE run_steps SET status = \(bind: StepStatus.failed.rawValue), error = \(bind: InterruptedRun.error),
-                        ended_at = \(bind: nowMs),
-                        duration_ms = CASE WHEN started_at IS NULL THEN NULL ELSE \(bind: nowMs) - started_at END
-                    WHERE status = \(bind: StepStatus.running.rawValue) AND run_id IN (\(runIDs))
-                    """)
-                try await session.run(
-                    """
-                    UPDATE run_steps SET status = \(bind: StepStatus.skipped.rawValue), error = \(bind: InterruptedRun.skippedStepError)
-                    WHERE status = \(bind: StepStatus.pending.rawValue) AND run_id IN (\(runIDs))
-                    """)
-                let closed = try await session.all(
-                    """
-                    UPDATE runs SET status = \(bind: RunStatus.failed.rawValue), error = \(bind: InterruptedRun.error),
-                        ended_at = \(bind: nowMs),
-                        duration_ms = CASE WHEN started_at IS NULL THEN NULL ELSE \(bind: nowMs) - started_at END
-                    WHERE id IN (\(runIDs))
-                    RETURNING id
-                    """)
+                let closed = try await closeStoppedRuns(
+                    session, runIDs: runIDs, status: .failed, error: InterruptedRun.error, now: StoreTime.milliseconds(now))
                 if !closed.isEmpty {
                     logger.warning("closed interrupted runs", metadata: ["runs": "\(closed.count)", "node": "\(node ?? "any")"])
                 }
                 return closed.count
             }
         }
+    }
+
+    /// Ends runs whose process stopped: their running steps fail with ``InterruptedRun/error``,
+    /// their pending steps are skipped, and the runs get `status` and `error`, ending `now`.
+    /// `runIDs` is a query or list of run ids. Returns the ids of the runs closed.
+    func closeStoppedRuns(
+        _ session: StoreSession, runIDs: SQLQueryString, status: RunStatus, error: String, now nowMs: Int64
+    ) async throws -> [Int64] {
+        try await session.run(
+            """
+            UPDATE run_steps SET status = \(bind: StepStatus.failed.rawValue), error = \(bind: InterruptedRun.error),
+                ended_at = \(bind: nowMs),
+                duration_ms = CASE WHEN started_at IS NULL THEN NULL ELSE \(bind: nowMs) - started_at END
+            WHERE status = \(bind: StepStatus.running.rawValue) AND run_id IN (\(runIDs))
+            """)
+        try await session.run(
+            """
+            UPDATE run_steps SET status = \(bind: StepStatus.skipped.rawValue), error = \(bind: InterruptedRun.skippedStepError)
+            WHERE status = \(bind: StepStatus.pending.rawValue) AND run_id IN (\(runIDs))
+            """)
+        return try await session.all(
+            """
+            UPDATE runs SET status = \(bind: status.rawValue), error = \(bind: error), ended_at = \(bind: nowMs),
+                duration_ms = CASE WHEN started_at IS NULL THEN NULL ELSE \(bind: nowMs) - started_at END
+            WHERE id IN (\(runIDs))
+            RETURNING id
+            """
+        ).map { try $0.int64("id") }
     }
 
     // MARK: - Helpers

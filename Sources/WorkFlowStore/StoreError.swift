@@ -28,6 +28,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case apiKeyNotFound(String)
     /// An API key already has this name.
     case apiKeyExists(String)
+    /// A setting's value is out of range.
+    case invalidSetting(String)
     /// A stored value cannot be read back (a row written by something else, or damaged).
     case corruptValue(table: String, column: String, problem: String)
     /// The database refused or failed an operation.
@@ -59,6 +61,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "API key '\(name)' does not exist"
         case .apiKeyExists(let name):
             "an API key named '\(name)' already exists"
+        case .invalidSetting(let reason):
+            "invalid setting: \(reason)"
         case .corruptValue(let table, let column, let problem):
             "cannot read \(table).\(column): \(problem)"
         case .database(let operation, let message):

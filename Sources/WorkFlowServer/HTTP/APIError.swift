@@ -77,7 +77,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     /// The store's errors with the status that fits each.
     public init(_ error: StoreError) {
         switch error {
-        case .invalidName, .invalidUsername, .invalidAPIKeyName:
+        case .invalidName, .invalidUsername, .invalidAPIKeyName, .invalidSetting:
             self = .badRequest(error.description, code: "invalid_name")
         case .flowNotFound, .versionNotFound, .runNotFound, .userNotFound, .apiKeyNotFound:
             self = .notFound(error.description)
