@@ -68,6 +68,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(name: "WorkFlowCron", swiftSettings: strictSettings),
         .target(
             name: "WorkFlowCLI",
             dependencies: [
@@ -123,6 +124,7 @@ let package = Package(
             dependencies: ["WorkFlowStore", "WorkFlowEngine"],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "WorkFlowCronTests", dependencies: ["WorkFlowCron"], swiftSettings: strictSettings),
         .testTarget(
             name: "WorkFlowCLITests",
             dependencies: ["WorkFlowCLI", "WorkFlowEngine", "WorkFlowModules", "WorkFlowStore"],
