@@ -85,11 +85,6 @@ public struct CronField: Sendable, Hashable {
         startsWithStar && kind.isDay
     }
 
-    /// The field that allows every value, as `*` does.
-    static func every(_ kind: CronFieldKind) -> CronField {
-        CronField(kind: kind, values: kind.valueRange, startsWithStar: true)
-    }
-
     /// The field that allows exactly one value.
     static func only(_ value: Int, _ kind: CronFieldKind) -> CronField {
         CronField(kind: kind, values: [value], startsWithStar: false)

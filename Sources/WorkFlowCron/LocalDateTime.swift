@@ -4,6 +4,8 @@ import Foundation
 ///
 /// The cron search walks wall-clock fields; only a found match is turned into an instant, by
 /// ``Foundation/TimeZone/instant(of:)``, which is where daylight saving time is decided.
+/// `Calendar.date(from:)` is not used for that step: it resolves a time inside a gap by its own
+/// rule (moving it by the gap's length), not by the rule documented on `nextFire(after:in:)`.
 struct LocalDateTime: Hashable, Sendable {
     var year: Int
     var month: Int
@@ -80,7 +82,7 @@ struct LocalDateTime: Hashable, Sendable {
         return next
     }
 
-    static func isLeapYear(_ year: Int) -> Bool {
+    private static func isLeapYear(_ year: Int) -> Bool {
         year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
     }
 
