@@ -73,6 +73,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(name: "WorkFlowCron", swiftSettings: strictSettings),
         .target(
             name: "WorkFlowServer",
             dependencies: [
@@ -146,6 +147,7 @@ let package = Package(
             dependencies: ["WorkFlowStore", "WorkFlowEngine"],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "WorkFlowCronTests", dependencies: ["WorkFlowCron"], swiftSettings: strictSettings),
         .testTarget(
             name: "WorkFlowServerTests",
             dependencies: [
