@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.0"),
         .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .target(
@@ -69,11 +70,21 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "WorkFlowBackup",
+            dependencies: [
+                "WorkFlowEngine",
+                "WorkFlowStore",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "WorkFlowCLI",
             dependencies: [
                 "WorkFlowEngine",
                 "WorkFlowModules",
                 "WorkFlowStore",
+                "WorkFlowBackup",
                 "WorkFlowConfig",
                 "WorkFlowLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -124,8 +135,19 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "WorkFlowBackupTests",
+            dependencies: [
+                "WorkFlowBackup", "WorkFlowEngine", "WorkFlowStore", "WorkFlowModules",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "WorkFlowCLITests",
-            dependencies: ["WorkFlowCLI", "WorkFlowEngine", "WorkFlowModules", "WorkFlowStore"],
+            dependencies: [
+                "WorkFlowCLI", "WorkFlowEngine", "WorkFlowModules", "WorkFlowStore", "WorkFlowBackup",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             exclude: ["Golden"],
             swiftSettings: strictSettings
         ),
