@@ -19,7 +19,7 @@ public struct WorkFlowCommand: AsyncParsableCommand {
             """,
         subcommands: [
             RunCommand.self, ValidateCommand.self, ModulesCommand.self, FlowCommand.self, RunsCommand.self, LogsCommand.self,
-            DatabaseCommand.self,
+            DatabaseCommand.self, BackupCommand.self, RestoreCommand.self,
         ]
     )
 
