@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.9.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .target(
@@ -92,12 +93,22 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "WorkFlowBackup",
+            dependencies: [
+                "WorkFlowEngine",
+                "WorkFlowStore",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "WorkFlowCLI",
             dependencies: [
                 "WorkFlowServer",
                 "WorkFlowEngine",
                 "WorkFlowModules",
                 "WorkFlowStore",
+                "WorkFlowBackup",
                 "WorkFlowConfig",
                 "WorkFlowLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -157,8 +168,19 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "WorkFlowBackupTests",
+            dependencies: [
+                "WorkFlowBackup", "WorkFlowEngine", "WorkFlowStore", "WorkFlowModules",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "WorkFlowCLITests",
-            dependencies: ["WorkFlowCLI", "WorkFlowEngine", "WorkFlowModules", "WorkFlowStore"],
+            dependencies: [
+                "WorkFlowCLI", "WorkFlowEngine", "WorkFlowModules", "WorkFlowStore", "WorkFlowBackup",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             exclude: ["Golden"],
             swiftSettings: strictSettings
         ),

@@ -66,6 +66,11 @@ public struct Configuration: Sendable, Equatable {
         return folder + "/" + log.file
     }
 
+    /// The folder of custom module sources, `<home>/modules` (the seed's `mod/`).
+    public var modulesPath: String {
+        absolute(home) + "/modules"
+    }
+
     private func absolute(_ path: String) -> String {
         path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }

@@ -257,7 +257,7 @@ struct ParsingTests {
 
     @Test(
         "help texts match the golden files",
-        arguments: ["workflow", "run", "validate", "modules", "flow", "flow-create", "flow-diff", "runs-list", "runs-show", "logs", "db-status"])
+        arguments: ["workflow", "run", "validate", "modules", "flow", "flow-create", "flow-diff", "runs-list", "runs-show", "logs", "db-status", "backup", "restore"])
     func help(command: String) throws {
         let text = WorkFlowCommand.helpMessage(for: Self.commandType(command), columns: 100)
         let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/help-\(command).txt")
@@ -280,6 +280,8 @@ struct ParsingTests {
         case "runs-show": RunsShowCommand.self
         case "logs": LogsCommand.self
         case "db-status": DatabaseStatusCommand.self
+        case "backup": BackupCommand.self
+        case "restore": RestoreCommand.self
         default: ModulesCommand.self
         }
     }

@@ -1,0 +1,363 @@
+import Foundation
+import WorkFlowEngine
+import WorkFlowStore
+
+/// A workflow in a backup: `workflows/<name>.json`, `{"flow_name", "enabled", "procedures"}`,
+/// where `procedures` is the whole document (the seed's shape).
+public struct BackupWorkflow: Sendable, Hashable {
+    /// The entry it was read from.
+    public var entry: String
+    public var name: String
+    public var enabled: Bool
+    public var document: JSONObject
+
+    public init(entry: String, name: String, enabled: Bool, document: JSONObject) {
+        self.entry = entry
+        self.name = name
+        self.enabled = enabled
+        self.document = document
+    }
+}
+
+/// A workflow's version history in a backup (`extra/versions/<name>.json`), oldest first.
+public struct BackupHistory: Sendable, Hashable {
+    public var entry: String
+    public var flowName: String
+    public var versions: [FlowVersion]
+}
+
+/// A custom module source in a backup: `modules/<category>/<file>.py`.
+public struct BackupModuleFile: Sendable, Hashable {
+    public var entry: String
+    public var category: String
+    public var fileName: String
+    public var contents: Data
+    /// The file is one of the modules the seed shipped (or a copy of one, such as `Http 2.py`).
+    /// WorkFlow has these built in, so a restore leaves them out.
+    public var isSeedBuiltIn: Bool
+
+    /// `<category>/<file>` under the modules folder.
+    public var relativePath: String { "\(category)/\(fileName)" }
+}
+
+/// A backup ZIP, read and checked as a whole before anything is restored from it.
+public struct BackupArchive: Sendable {
+    public var manifest: BackupManifest
+    /// In entry order.
+    public var workflows: [BackupWorkflow]
+    /// Histories by workflow name.
+    public var histories: [String: BackupHistory]
+    /// `nil` when the backup has no settings section.
+    public var settings: JSONObject?
+    public var modules: [BackupModuleFile]
+    /// Sections present that are never restored (the seed's `accounts`).
+    public var ignoredSections: [SeedSection]
+
+    /// Reads and validates `data`. Every problem is reported at once, each naming its entry:
+    /// not a ZIP, over the ``BackupLimits``, no `backup.json`, paths that could escape the folder
+    /// they are unpacked into, unknown sections, and workflow documents that do not validate
+    /// against `registry`. Steps may call modules that the backup ships in `modules/` or that
+    /// `installedModules` names (`category.Name`), which the registry does not know yet.
+    public static func read(
+        _ data: Data, registry: ModuleRegistry, installedModules: Set<String> = [], limits: BackupLimits = .standard
+    ) throws(BackupError) -> BackupArchive {
+        let unpacked = ZIPEntries.unpack(data, limits: limits)
+        if let fatal = unpacked.fatal {
+            throw .invalidArchive([fatal])
+        }
+        var reader = ArchiveReader(registry: registry, installedModules: installedModules)
+        reader.problems = unpacked.problems
+        do throws(BackupError) {
+            return try reader.read(unpacked.entries)
+        } catch {
+            throw .invalidArchive(Self.inArchiveOrder(error.problems, order: unpacked.order))
+        }
+    }
+
+    /// `problems` sorted by their entry's place in the archive; problems of the archive as a
+    /// whole and of entries it lacks (`backup.json`) first. Each entry's own problems keep their order.
+    static func inArchiveOrder(_ problems: [BackupProblem], order: [String]) -> [BackupProblem] {
+        var position: [String: Int] = [:]
+        for (index, path) in order.enumerated() where position[path] == nil { position[path] = index }
+        return problems.enumerated().sorted { a, b in
+            let (pa, pb) = (a.element.entry.flatMap { position[$0] } ?? -1, b.element.entry.flatMap { position[$0] } ?? -1)
+            return pa != pb ? pa < pb : a.offset < b.offset
+        }.map(\.element)
+    }
+}
+
+/// The checks of ``BackupArchive/read(_:registry:installedModules:limits:)``, entry by entry.
+private struct ArchiveReader {
+    let registry: ModuleRegistry
+    let installedModules: Set<String>
+    var problems: [BackupProblem] = []
+
+    init(registry: ModuleRegistry, installedModules: Set<String>) {
+        self.registry = registry
+        self.installedModules = installedModules
+    }
+
+    mutating func problem(_ entry: String?, _ message: String) {
+        problems.append(BackupProblem(entry: entry, message: message))
+    }
+
+    mutating func read(_ entries: [UnpackedEntry]) throws(BackupError) -> BackupArchive {
+        let manifest = readManifest(entries)
+        var workflows: [(entry: UnpackedEntry, value: JSONObject)] = []
+        var histories: [UnpackedEntry] = []
+        var modules: [BackupModuleFile] = []
+        var settings: JSONObject?
+        var ignored: [SeedSection] = []
+
+        for entry in entries where entry.path != BackupLayout.manifestPath {
+            let parts = EntryPath.components(entry.path)
+            let top = parts[0]
+            // A folder of its own (`workflows/`) says nothing; the files inside it are checked.
+            let isFolderOnly = entry.isDirectory && parts.count == 1
+            switch top {
+            case BackupLayout.settingsPath where !entry.isDirectory:
+                guard requireListed(.settings, entry.path, manifest) else { continue }
+                switch parseJSON(entry) {
+                case .object(let object)?: settings = object
+                case nil: break
+                case let other?: problem(entry.path, "expected a JSON object of setting names and values, got \(ParameterReader.describe(other))")
+                }
+            case BackupLayout.accountsPath where !entry.isDirectory:
+                guard requireListed(.accounts, entry.path, manifest) else { continue }
+                if !ignored.contains(.accounts) { ignored.append(.accounts) }
+            case BackupLayout.workflowsFolder:
+                if entry.isDirectory { continue }
+                guard requireListed(.workflows, entry.path, manifest) else { continue }
+                guard entry.path.hasSuffix(".json") else {
+                    problem(entry.path, "expected workflows/<name>.json")
+                    continue
+                }
+                guard let value = parseJSON(entry) else { continue }
+                guard case .object(let object) = value else {
+                    problem(entry.path, "expected a JSON object {\"flow_name\", \"enabled\", \"procedures\"}")
+                    continue
+                }
+                workflows.append((entry, object))
+            case BackupLayout.modulesFolder:
+                if entry.isDirectory { continue }
+                guard requireListed(.modules, entry.path, manifest) else { continue }
+                if let module = readModule(entry, parts: parts) { modules.append(module) }
+            case BackupLayout.extraFolder:
+                if isFolderOnly { continue }
+                guard parts.count >= 2, let section = ExtraSection(rawValue: parts[1]) else {
+                    let name = parts.count >= 2 ? "extra/\(parts[1])" : "extra"
+                    problem(entry.path, "unknown section '\(name)' (this WorkFlow knows: \(Self.extraNames))")
+                    continue
+                }
+                if let manifest, manifest.extraSections[section] == nil {
+                    problem(entry.path, "section '\(section.rawValue)' is not listed in backup.json's extra_sections")
+                    continue
+                }
+                if entry.isDirectory { continue }
+                switch section {
+                case .versions: histories.append(entry)
+                }
+            default:
+                problem(entry.path, "unknown section '\(top)' (a backup holds backup.json, settings.json, accounts.json, workflows/, modules/ and extra/)")
+            }
+        }
+
+        let customModules = installedModules.union(modules.filter { !$0.isSeedBuiltIn }.map(\.moduleName))
+        var byName: [String: BackupWorkflow] = [:]
+        var ordered: [BackupWorkflow] = []
+        for (entry, object) in workflows {
+            guard let workflow = readWorkflow(entry.path, object, customModules: customModules) else { continue }
+            if let other = byName[workflow.name] {
+                problem(entry.path, "workflow '\(workflow.name)' is also in \(other.entry)")
+                continue
+            }
+            byName[workflow.name] = workflow
+            ordered.append(workflow)
+        }
+        var historyByName: [String: BackupHistory] = [:]
+        for entry in histories {
+            guard let history = readHistory(entry) else { continue }
+            if let other = historyByName[history.flowName] {
+                problem(entry.path, "the history of '\(history.flowName)' is also in \(other.entry)")
+            } else if byName[history.flowName] == nil {
+                problem(entry.path, "history of workflow '\(history.flowName)', which the backup does not hold")
+            } else {
+                historyByName[history.flowName] = history
+            }
+        }
+
+        guard problems.isEmpty, let manifest else {
+            throw .invalidArchive(problems)
+        }
+        return BackupArchive(
+            manifest: manifest, workflows: ordered, histories: historyByName, settings: settings, modules: modules,
+            ignoredSections: ignored)
+    }
+
+    static let extraNames = ExtraSection.allCases.map(\.rawValue).joined(separator: ", ")
+
+    // MARK: - Entries
+
+    private mutating func readManifest(_ entries: [UnpackedEntry]) -> BackupManifest? {
+        guard let entry = entries.first(where: { $0.path == BackupLayout.manifestPath && !$0.isDirectory }) else {
+            problem(BackupLayout.manifestPath, "missing: this is not a WorkFlow backup")
+            return nil
+        }
+        guard let value = parseJSON(entry) else { return nil }
+        let (manifest, manifestProblems) = BackupManifest.read(value)
+        for message in manifestProblems { problem(entry.path, message) }
+        return manifest
+    }
+
+    /// Whether the manifest lists `section`; a problem when it does not. Without a manifest
+    /// (already a problem) the entry is checked anyway, to report everything at once.
+    private mutating func requireListed(_ section: SeedSection, _ path: String, _ manifest: BackupManifest?) -> Bool {
+        guard let manifest, !manifest.sections.contains(section) else { return true }
+        problem(path, "section '\(section.rawValue)' is not listed in backup.json's sections")
+        return false
+    }
+
+    private mutating func parseJSON(_ entry: UnpackedEntry) -> JSONValue? {
+        do {
+            return try JSONParser().parse(entry.data)
+        } catch {
+            problem(entry.path, "not valid JSON: \(error.description)")
+            return nil
+        }
+    }
+
+    private mutating func readWorkflow(_ path: String, _ object: JSONObject, customModules: Set<String>) -> BackupWorkflow? {
+        let before = problems.count
+        var name = ""
+        switch object["flow_name"] {
+        case .string(let text)?:
+            name = text
+            do {
+                try FlowName.validate(text)
+            } catch {
+                problem(path, "flow_name: \(error)")
+            }
+        case nil:
+            problem(path, "flow_name: missing")
+        case let other?:
+            problem(path, "flow_name: expected text, got \(ParameterReader.describe(other))")
+        }
+        var enabled = true
+        switch object["enabled"] {
+        case nil, .null?: break
+        case .bool(let flag)?: enabled = flag
+        // MySQL's TINYINT(1), had a row been written out without conversion.
+        case .int(let number)? where number == 0 || number == 1: enabled = number == 1
+        case let other?: problem(path, "enabled: expected true or false, got \(ParameterReader.describe(other))")
+        }
+        var document: JSONObject = [:]
+        switch object["procedures"] {
+        // The seed wrote `{}` for a row whose definition it could not parse.
+        case nil, .null?: break
+        case .object(let definition)?: document = definition
+        // A bare list of steps, as the seed's create request carried it.
+        case .array(let steps)?: document = ["procedures": .array(steps)]
+        case let other?: problem(path, "procedures: expected the workflow document (an object), got \(ParameterReader.describe(other))")
+        }
+        for issue in Workflow(document: .object(document)).validate(registry: registry)
+        where !Self.callsCustomModule(issue, document: document, customModules: customModules) {
+            problem(path, "procedures: \(issue.path): \(issue.message)")
+        }
+        guard problems.count == before else { return nil }
+        return BackupWorkflow(entry: path, name: name, enabled: enabled, document: document)
+    }
+
+    /// Whether `issue` is "unknown module" for a step that calls a custom module: one the backup
+    /// ships or that is installed. Those modules are not in the registry, so their methods
+    /// cannot be checked here.
+    static func callsCustomModule(_ issue: ValidationIssue, document: JSONObject, customModules: Set<String>) -> Bool {
+        let prefix = "procedures["
+        guard issue.path.hasPrefix(prefix), issue.path.hasSuffix("].mod"),
+            let index = Int(issue.path.dropFirst(prefix.count).dropLast("].mod".count)),
+            let steps = document["procedures"]?.arrayValue, steps.indices.contains(index),
+            let module = steps[index]["mod"]?.stringValue
+        else { return false }
+        return customModules.contains(module)
+    }
+
+    private mutating func readHistory(_ entry: UnpackedEntry) -> BackupHistory? {
+        guard entry.path.hasSuffix(".json") else {
+            problem(entry.path, "expected extra/versions/<name>.json")
+            return nil
+        }
+        guard let value = parseJSON(entry) else { return nil }
+        guard let name = value["flow_name"]?.stringValue, !name.isEmpty else {
+            problem(entry.path, "flow_name: missing")
+            return nil
+        }
+        guard let list = value["versions"]?.arrayValue, !list.isEmpty else {
+            problem(entry.path, "versions: expected a non-empty list of versions, oldest first")
+            return nil
+        }
+        let before = problems.count
+        var versions: [FlowVersion] = []
+        for (index, item) in list.enumerated() {
+            let at = "versions[\(index)]"
+            guard item.intValue(at: "number") == index + 1 else {
+                problem(entry.path, "\(at).number: expected \(index + 1) (versions are numbered 1, 2, ... oldest first)")
+                continue
+            }
+            guard let text = item["created_at"]?.stringValue, let createdAt = BackupTime.date(text) else {
+                problem(entry.path, "\(at).created_at: expected an ISO 8601 time such as 2026-11-28T10:00:00.000Z")
+                continue
+            }
+            guard case .object(let document)? = item["document"] else {
+                problem(entry.path, "\(at).document: expected the workflow document (an object)")
+                continue
+            }
+            guard let author = item.optionalText("author"), let comment = item.optionalText("comment") else {
+                problem(entry.path, "\(at): author and comment must be text or null")
+                continue
+            }
+            versions.append(
+                FlowVersion(flowName: name, number: index + 1, author: author, comment: comment, document: document, createdAt: createdAt))
+        }
+        guard problems.count == before else { return nil }
+        return BackupHistory(entry: entry.path, flowName: name, versions: versions)
+    }
+
+    private mutating func readModule(_ entry: UnpackedEntry, parts: [String]) -> BackupModuleFile? {
+        guard parts.count == 3 else {
+            problem(entry.path, "expected modules/<category>/<file>.py")
+            return nil
+        }
+        let category = parts[1]
+        let fileName = parts[2]
+        guard ModuleFiles.isCategory(category) else {
+            problem(entry.path, "'\(category)' is not a module category (letters, digits and '_', not starting with a digit)")
+            return nil
+        }
+        guard ModuleFiles.isSourceFile(fileName) else {
+            problem(entry.path, "expected a Python source file <name>.py whose name does not start with '.'")
+            return nil
+        }
+        let isBuiltIn = ModuleFiles.isSeedBuiltIn(category: category, fileName: fileName, registry: registry)
+        return BackupModuleFile(entry: entry.path, category: category, fileName: fileName, contents: entry.data, isSeedBuiltIn: isBuiltIn)
+    }
+}
+
+extension BackupModuleFile {
+    /// `category.Name`, as workflows call it.
+    var moduleName: String { "\(category).\(fileName.dropLast(3))" }
+}
+
+extension JSONValue {
+    fileprivate func intValue(at key: String) -> Int? {
+        guard case .int(let number)? = self[key] else { return nil }
+        return number
+    }
+
+    /// `.some(nil)` for a missing or null key, `.some(text)` for text, `nil` for anything else.
+    fileprivate func optionalText(_ key: String) -> String?? {
+        switch self[key] {
+        case nil, .null?: .some(nil)
+        case .string(let text)?: .some(text)
+        default: nil
+        }
+    }
+}

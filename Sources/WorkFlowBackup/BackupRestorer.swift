@@ -1,0 +1,202 @@
+import Foundation
+import WorkFlowEngine
+import WorkFlowStore
+
+/// What a restore does to one workflow, setting or module file.
+public enum RestoreChange: String, Sendable, Hashable {
+    case create, update, unchanged
+    /// Left out on purpose (a module WorkFlow has built in).
+    case skip
+}
+
+/// One thing a restore writes, or would write.
+public struct RestoreItem: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable {
+        case workflow, setting, module
+    }
+
+    public var kind: Kind
+    /// The workflow's name, the setting's key, or the module's `<category>/<file>`.
+    public var name: String
+    /// The archive entry it comes from.
+    public var entry: String
+    public var change: RestoreChange
+    /// `with 4 versions`, `as version 7`, `built into WorkFlow`.
+    public var detail: String?
+}
+
+/// Everything a restore will do, worked out against the store before anything is written.
+public struct RestorePlan: Sendable {
+    public var items: [RestoreItem]
+    /// Sections in the backup that are never restored (the seed's `accounts`).
+    public var ignoredSections: [SeedSection]
+    let archive: BackupArchive
+
+    public func items(_ kind: RestoreItem.Kind, _ change: RestoreChange) -> [RestoreItem] {
+        items.filter { $0.kind == kind && $0.change == change }
+    }
+}
+
+/// What a restore did: the plan, and the writes that failed (each naming its entry). Nothing
+/// failed when `failures` is empty.
+public struct RestoreResult: Sendable {
+    public var plan: RestorePlan
+    public var failures: [BackupProblem]
+}
+
+/// Applies a validated ``BackupArchive`` to the store and the modules folder.
+///
+/// The rules:
+/// - A workflow that does not exist is created with the backup's `enabled`. With a version
+///   history in the backup, the history comes along as it was (numbers, authors, comments,
+///   times); otherwise it starts at version 1 with the comment `restored from backup <source>`.
+/// - A workflow that exists gets the backup's document as a new version with that comment, or
+///   nothing when the documents are equal. Its history and `enabled` stay as they are, as in the
+///   seed's restore: an imported history would clash with the versions it already has.
+/// - Every setting in the backup is written; settings it does not hold stay.
+/// - Module sources are written to `<modules folder>/<category>/<file>`, replacing what is
+///   there, except those of modules WorkFlow has built in (the seed backed up its own).
+/// - Workflows, settings and modules that are not in the backup are left alone.
+///
+/// Everything the backup holds was validated when it was read, so a write can only fail for a
+/// reason outside it (the database, the disk, a workflow created meanwhile). Each workflow is
+/// written in its own transaction; a failure is reported with its entry and the others go on.
+public struct BackupRestorer: Sendable {
+    let flows: any FlowStore & FlowImportStore
+    let settings: any SettingsStore
+    let modulesFolder: URL
+    let now: @Sendable () -> Date
+
+    public init(
+        flows: any FlowStore & FlowImportStore, settings: any SettingsStore, modulesFolder: URL,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.flows = flows
+        self.settings = settings
+        self.modulesFolder = modulesFolder
+        self.now = now
+    }
+
+    /// Works out what restoring `archive` changes, reading but never writing.
+    public func plan(_ archive: BackupArchive) async throws(BackupError) -> RestorePlan {
+        var items: [RestoreItem] = []
+        for workflow in archive.workflows {
+            let existing = try await BackupError.storing { () async throws(StoreError) in try await flows.flow(named: workflow.name) }
+            let item: RestoreItem
+            switch existing {
+            case nil:
+                let versions = Self.importedVersions(workflow, archive.histories[workflow.name], author: nil, comment: "", at: now())
+                let detail = versions.count == 1 ? "version 1" : "with \(versions.count) versions"
+                item = RestoreItem(kind: .workflow, name: workflow.name, entry: workflow.entry, change: .create, detail: detail)
+            case let flow? where flow.deleted:
+                // Only a deleted workflow's `..._deleted` name can match, and a backup never holds one.
+                item = RestoreItem(
+                    kind: .workflow, name: workflow.name, entry: workflow.entry, change: .skip, detail: "the name belongs to a deleted workflow")
+            case let flow? where flow.document == workflow.document:
+                item = RestoreItem(
+                    kind: .workflow, name: workflow.name, entry: workflow.entry, change: .unchanged, detail: "version \(flow.currentVersion)")
+            case let flow?:
+                item = RestoreItem(
+                    kind: .workflow, name: workflow.name, entry: workflow.entry, change: .update,
+                    detail: "as version \(flow.currentVersion + 1)")
+            }
+            items.append(item)
+        }
+        if let backupSettings = archive.settings {
+            let current = try await BackupError.storing { () async throws(StoreError) in try await settings.settings() }
+            for (key, value) in backupSettings {
+                let change: RestoreChange = current[key] == nil ? .create : current[key] == value ? .unchanged : .update
+                items.append(RestoreItem(kind: .setting, name: key, entry: BackupLayout.settingsPath, change: change))
+            }
+        }
+        for module in archive.modules {
+            let change: RestoreChange
+            var detail: String?
+            if module.isSeedBuiltIn {
+                change = .skip
+                detail = "built into WorkFlow"
+            } else {
+                let target = modulesFolder.appendingPathComponent(module.relativePath)
+                if let current = FileManager.default.contents(atPath: target.path) {
+                    change = current == module.contents ? .unchanged : .update
+                } else {
+                    change = .create
+                }
+            }
+            items.append(RestoreItem(kind: .module, name: module.relativePath, entry: module.entry, change: change, detail: detail))
+        }
+        return RestorePlan(items: items, ignoredSections: archive.ignoredSections, archive: archive)
+    }
+
+    /// Carries out `plan`. `source` names the backup in version comments
+    /// (`restored from backup <source>`); `author` is recorded on every version written.
+    public func apply(_ plan: RestorePlan, author: String?, source: String) async -> RestoreResult {
+        let archive = plan.archive
+        let comment = "restored from backup \(source)"
+        var failures: [BackupProblem] = []
+        let workflows = Dictionary(archive.workflows.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for item in plan.items {
+            do throws(StoreError) {
+                switch (item.kind, item.change) {
+                case (.workflow, .create):
+                    guard let workflow = workflows[item.name] else { continue }
+                    let versions = Self.importedVersions(workflow, archive.histories[item.name], author: author, comment: comment, at: now())
+                    _ = try await flows.importFlow(name: workflow.name, enabled: workflow.enabled, versions: versions)
+                case (.workflow, .update):
+                    guard let workflow = workflows[item.name] else { continue }
+                    _ = try await flows.updateFlow(name: workflow.name, document: workflow.document, author: author, comment: comment)
+                case (.setting, .create), (.setting, .update):
+                    guard let value = archive.settings?[item.name] else { continue }
+                    try await settings.setSetting(item.name, to: value)
+                case (.module, .create), (.module, .update):
+                    guard let module = archive.modules.first(where: { $0.entry == item.entry }) else { continue }
+                    if let problem = writeModule(module) {
+                        failures.append(BackupProblem(entry: item.entry, message: problem))
+                    }
+                default:
+                    continue
+                }
+            } catch {
+                let subject = item.kind == .setting ? "setting '\(item.name)': " : ""
+                failures.append(BackupProblem(entry: item.entry, message: subject + error.description))
+            }
+        }
+        return RestoreResult(plan: plan, failures: failures)
+    }
+
+    /// The versions a new workflow starts with: the backup's history, plus its document as one
+    /// more version when the history ends with another one (or alone, without a history).
+    static func importedVersions(
+        _ workflow: BackupWorkflow, _ history: BackupHistory?, author: String?, comment: String, at date: Date
+    ) -> [FlowVersion] {
+        var versions = history?.versions ?? []
+        if versions.last?.document != workflow.document {
+            versions.append(
+                FlowVersion(
+                    flowName: workflow.name, number: versions.count + 1, author: author, comment: comment, document: workflow.document,
+                    createdAt: date))
+        }
+        return versions
+    }
+
+    /// Writes one module source, refusing to follow a symbolic link out of the modules folder.
+    /// Returns the problem, or `nil` when the file was written.
+    private func writeModule(_ module: BackupModuleFile) -> String? {
+        let manager = FileManager.default
+        let categoryURL = modulesFolder.appendingPathComponent(module.category)
+        let target = categoryURL.appendingPathComponent(module.fileName)
+        do {
+            for url in [categoryURL, target] {
+                let type = try? manager.attributesOfItem(atPath: url.path)[.type] as? FileAttributeType
+                if type == .typeSymbolicLink {
+                    return "\(url.path) is a symbolic link; not written"
+                }
+            }
+            try manager.createDirectory(at: categoryURL, withIntermediateDirectories: true)
+            try module.contents.write(to: target, options: .atomic)
+            return nil
+        } catch {
+            return "cannot write \(target.path): \(error.localizedDescription)"
+        }
+    }
+}
