@@ -15,8 +15,9 @@ struct JanitorService: Service {
     let logger: Logger
 
     func run() async throws {
-        // Stops on graceful shutdown as on cancellation: the sleep below throws either way.
-        try await cancelWhenGracefulShutdown {
+        // Stops on graceful shutdown as on cancellation; either ends the sleep, and the service
+        // then returns normally (an error would make the group fail its other services).
+        try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await sweep()
                 try await clock.sleep(for: interval)

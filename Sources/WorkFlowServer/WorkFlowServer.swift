@@ -37,7 +37,9 @@ public struct WorkFlowServer: Sendable {
         self.now = now
         self.clock = clock
         hub = RunEventHub()
-        runs = RunService(store: store, registry: registry, hub: hub, clock: clock, logger: logger, node: node)
+        runs = RunService(
+            store: store, registry: registry, hub: hub, clock: clock, logger: logger, node: node,
+            tuning: RunService.Tuning(workers: options.workers))
         authenticator = Authenticator(store: store, now: now)
         hasher = PasswordHasher(cost: options.passwordCost)
         throttle = LoginThrottle(now: now)
@@ -112,7 +114,7 @@ public struct WorkFlowServer: Sendable {
         services.append(
             JanitorService(store: store, defaults: options.settingsDefaults, interval: .seconds(3600), clock: clock, logger: logger))
         // Last in the list, so stopped first: runs drain while the HTTP servers still answer.
-        services.append(RunDrainService(runs: runs, grace: options.shutdownGrace))
+        services.append(RunWorkerService(runs: runs, grace: options.shutdownGrace))
         return ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     }
@@ -130,15 +132,19 @@ public struct WorkFlowServer: Sendable {
     }
 }
 
-/// Waits for the group to stop, then lets running runs finish (or cancels them after the grace
-/// period) so that none is left `running`.
-struct RunDrainService: Service {
+/// The run queue's workers, heartbeat and reaper. When the group stops, runs drain: no new
+/// claims, running runs get the grace period, then are cancelled and recorded as such.
+struct RunWorkerService: Service {
     let runs: RunService
     let grace: Duration
 
     func run() async throws {
+        let workers = Task { await runs.runWorkers() }
+        // Returns on graceful shutdown, throws on cancellation; either way the runs drain.
         try? await gracefulShutdown()
         await runs.shutdown(grace: grace)
+        workers.cancel()
+        await workers.value
     }
 }
 

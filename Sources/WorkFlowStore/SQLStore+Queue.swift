@@ -177,6 +177,23 @@ extension SQLStore: RunQueue {
         return reaped
     }
 
+    /// Ends the leases `node` holds as of `now`: for a node known to be gone (a process that no
+    /// longer exists), so that the next ``reapExpiredLeases(now:maximumAttempts:)`` handles its
+    /// runs at once instead of after the lease runs out. Returns how many leases ended.
+    public func expireLeases(node: String, now: Date) async throws(StoreError) -> Int {
+        let past = StoreTime.milliseconds(now) - 1
+        return try await StoreError.wrapping("end the leases of node \(node)") {
+            try await database.withWriter { session in
+                try await session.all(
+                    """
+                    UPDATE run_queue SET lease_expires_at = \(bind: past)
+                    WHERE claimed_by = \(bind: node) AND lease_expires_at > \(bind: past) RETURNING run_id
+                    """
+                ).count
+            }
+        }
+    }
+
     /// How many runs wait and are held.
     public func queueDepth() async throws(StoreError) -> QueueDepth {
         try await StoreError.wrapping("read the queue depth") {

@@ -9,16 +9,24 @@ import WorkFlowEngine
 /// whose end could not be written.)
 public actor StoreRunRecorder: RunRecorder {
     public nonisolated let runID: Int64
-    private let store: any RunStore
+    /// The node whose queue lease the run holds; its end is written only while the lease holds.
+    public nonisolated let claimedBy: String?
+    private let store: SQLStore
     private let logger: Logger
     /// The most recent write that failed.
     public private(set) var lastError: StoreError?
     /// How many writes failed.
     public private(set) var failedWrites = 0
 
-    public init(store: any RunStore, runID: Int64, logger: Logger = Logger(label: "workflow.store.recorder")) {
+    /// - Parameter claimedBy: for a run claimed from the queue, the claiming node: the end is then
+    ///   written only if that node still holds the lease (a run reaped after a stall must not be
+    ///   overwritten by its late end).
+    public init(
+        store: SQLStore, runID: Int64, claimedBy: String? = nil, logger: Logger = Logger(label: "workflow.store.recorder")
+    ) {
         self.store = store
         self.runID = runID
+        self.claimedBy = claimedBy
         var logger = logger
         logger[metadataKey: "run.id"] = "\(runID)"
         self.logger = logger
@@ -45,7 +53,15 @@ public actor StoreRunRecorder: RunRecorder {
                 try await store.recordStepFinished(runID: runID, step: step)
             case .runFinished(let result):
                 // The step rows already hold the truth unless one of their writes failed.
-                try await store.finishRun(runID: runID, result: result, rewritingSteps: failedWrites > 0)
+                if let claimedBy {
+                    let held = try await store.finishClaimedRun(
+                        runID: runID, node: claimedBy, result: result, rewritingSteps: failedWrites > 0)
+                    if !held {
+                        logger.warning("the run's lease was lost before it ended; its end was not recorded here")
+                    }
+                } else {
+                    try await store.finishRun(runID: runID, result: result, rewritingSteps: failedWrites > 0)
+                }
             }
         } catch {
             failedWrites += 1

@@ -28,6 +28,8 @@ struct ServerHarness {
     let server: WorkFlowServer
     let adminKey: String
     let clock: TestNow
+    /// The run queue's workers, as `workflow serve` runs them.
+    let workers: Task<Void, Never>
     static let password = "correct horse battery"
     static let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
@@ -43,7 +45,8 @@ struct ServerHarness {
         let admin = try await store.createUser(username: "admin", passwordHash: hash, isAdmin: true)
         let key = APIKeyFormat.generate()
         _ = try await store.createAPIKey(name: "admin-key", prefix: key.prefix, keyHash: key.hash, userID: admin.id)
-        return ServerHarness(directory: directory, store: store, server: server, adminKey: key.plain, clock: clock)
+        let workers = Task { await server.runs.runWorkers() }
+        return ServerHarness(directory: directory, store: store, server: server, adminKey: key.plain, clock: clock, workers: workers)
     }
 
     /// Runs `body` against the router in process, then closes the store and removes the folder.
@@ -60,6 +63,8 @@ struct ServerHarness {
 
     func close() async {
         await server.runs.shutdown(grace: .seconds(5))
+        workers.cancel()
+        await workers.value
         await store.close()
         try? FileManager.default.removeItem(at: directory)
     }

@@ -35,6 +35,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Runs that may execute at the same time.", valueName: "N"))
     var workers = 8
 
+    @Option(help: ArgumentHelp("Seconds running runs get to finish when the server stops, before they are cancelled.", valueName: "SECONDS"))
+    var grace = 30
+
     @Option(help: ArgumentHelp("A PEM certificate chain: serve HTTPS (with --tls-key).", valueName: "FILE"))
     var tlsCert: String?
 
@@ -47,6 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
             if let value, !(0...65_535).contains(value) { throw ValidationError("\(name): \(value) is not a port (0–65535)") }
         }
         if workers < 1 { throw ValidationError("--workers: at least 1") }
+        if grace < 0 { throw ValidationError("--grace: 0 or more seconds") }
     }
 
     func run() async throws {
@@ -64,7 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
             let serverOptions = ServerOptions(
                 web: web, api: api, workers: options?.workers ?? 8, tlsCertificatePath: options?.tlsCert ?? config.tlsCertificatePath,
                 tlsKeyPath: options?.tlsKey ?? config.tlsKeyPath,
-                home: config.home, passwordCost: context.passwordCost,
+                home: config.home, shutdownGrace: .seconds(options?.grace ?? 30), passwordCost: context.passwordCost,
                 settingsDefaults: EffectiveSettings(
                     timeZone: TimeZone(identifier: config.timezone) ?? .gmt, logRetentionDays: config.log.retentionDays))
             let logger = context.logger("workflow.server")

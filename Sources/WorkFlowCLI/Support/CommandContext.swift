@@ -121,10 +121,21 @@ struct CommandContext: Sendable {
         do {
             let running = try await store.listRuns(RunQuery(status: .running, limit: 1000))
             let deadNodes = Set(running.compactMap(\.node).filter(RunNode.isDeadLocalProcess))
+            var expired = 0
             for node in deadNodes.sorted() {
+                // Runs a dead server had claimed from the queue: their leases end now and the
+                // reaper below fails or requeues them (the workflow's on_interrupt).
+                expired += try await store.expireLeases(node: node, now: Date())
                 let closed = try await store.closeInterruptedRuns(node: node, now: Date())
                 if closed > 0 && !json {
                     console.err("workflow: closed \(closed) run\(closed == 1 ? "" : "s") of a stopped process (\(node)) as interrupted\n")
+                }
+            }
+            if expired > 0 {
+                let reaped = try await store.reapExpiredLeases(now: Date())
+                if !json {
+                    console.err(
+                        "workflow: runs a stopped server had claimed: \(reaped.failed.count) failed as interrupted, \(reaped.requeued.count) queued again\n")
                 }
             }
         } catch {

@@ -13,11 +13,12 @@ struct RunExecution: Sendable {
     let logger: Logger
 
     /// Runs to the end (or until the calling task is cancelled) and returns the result.
-    func execute(runID: Int64, document: JSONObject, inputs: JSONObject, triggeredBy: String?) async -> RunResult {
+    /// - Parameter claimedBy: the node holding the run's queue lease, if it was claimed.
+    func execute(runID: Int64, document: JSONObject, inputs: JSONObject, triggeredBy: String?, claimedBy: String? = nil) async -> RunResult {
         var logger = logger
         logger[metadataKey: "run.id"] = "\(runID)"
         let recorder = FanOutRecorder([
-            StoreRunRecorder(store: store, runID: runID, logger: logger), HubRecorder(hub: hub, runID: runID),
+            StoreRunRecorder(store: store, runID: runID, claimedBy: claimedBy, logger: logger), HubRecorder(hub: hub, runID: runID),
         ])
         let executor = Executor(registry: registry, clock: clock, logger: logger)
         do {

@@ -46,8 +46,8 @@ struct RunsController {
             guard run.status == .running || run.status == .queued else {
                 throw APIError(.conflict, code: "run_ended", message: "run \(id) has already ended (\(run.status.rawValue))")
             }
-            guard await runs.cancel(runID: id) else {
-                throw APIError(.conflict, code: "not_here", message: "run \(id) is not executing in this server process")
+            if case .alreadyEnded(let status) = try await runs.cancel(runID: id, reason: "cancelled by \(context.identity?.actor ?? "?")") {
+                throw APIError(.conflict, code: "run_ended", message: "run \(id) has already ended (\(status.rawValue))")
             }
             await auditor.record(context, action: "cancel", targetType: "run", targetName: String(id))
             _ = try await runs.waitForEnd(runID: id, timeout: .seconds(10))
