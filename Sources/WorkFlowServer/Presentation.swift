@@ -21,6 +21,8 @@ public enum Presentation {
             "enabled": .bool(flow.enabled),
             "deleted": .bool(flow.deleted),
             "version": .int(flow.currentVersion),
+            "max_concurrent_runs": flow.runSettings.maxConcurrentRuns.map { .int($0) } ?? .null,
+            "on_interrupt": .string(flow.runSettings.onInterrupt.rawValue),
             "created_at": .string(timestamp(flow.createdAt)),
             "updated_at": .string(timestamp(flow.updatedAt)),
         ]

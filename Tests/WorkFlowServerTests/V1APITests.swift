@@ -213,3 +213,52 @@ struct V1APITests {
         }
     }
 }
+
+@Suite("API v1: the run queue")
+struct QueueAPITests {
+    @Test("run settings: a limit and an interrupt policy per workflow, checked")
+    func runSettings() async throws {
+        let harness = try await ServerHarness.make()
+        try await harness.test { client in
+            _ = try await client.send(.post, "/api/v1/flows", json: ["name": "hello", "document": V1APITests.document])
+            var r = try await client.send(.put, "/api/v1/flows/hello/run-settings", json: ["max_concurrent_runs": 2, "on_interrupt": "retry"])
+            #expect(r.status == .ok)
+            #expect(r.json["max_concurrent_runs"] == 2)
+            #expect(r.json["on_interrupt"] == "retry")
+            r = try await client.send(.put, "/api/v1/flows/hello/run-settings", json: ["max_concurrent_runs": .null])
+            #expect(r.json["max_concurrent_runs"] == .null)
+            #expect(r.json["on_interrupt"] == "retry")
+            r = try await client.send(.put, "/api/v1/flows/hello/run-settings", json: ["max_concurrent_runs": 0])
+            #expect(r.status == .badRequest)
+            #expect(r.json["error"]?["details"]?[0]?["path"] == "max_concurrent_runs")
+            r = try await client.send(.put, "/api/v1/flows/hello/run-settings", json: ["on_interrupt": "pray"])
+            #expect(r.json["error"]?["details"]?[0]?["path"] == "on_interrupt")
+            r = try await client.send(.put, "/api/v1/flows/nope/run-settings", json: [:])
+            #expect(r.status == .notFound)
+        }
+    }
+
+    @Test("a queued run is cancelled at once; the limit holds a workflow's runs back in the queue")
+    func cancelQueued() async throws {
+        let harness = try await ServerHarness.make()
+        try await harness.test { client in
+            let slow: JSONValue = ["procedures": [["name": "wait", "mod": "common.Bash", "method": "run", "params": ["cmd": "sleep 30"]]]]
+            _ = try await client.send(.post, "/api/v1/flows", json: ["name": "slow", "document": slow])
+            _ = try await client.send(.put, "/api/v1/flows/slow/run-settings", json: ["max_concurrent_runs": 1])
+            var r = try await client.send(.post, "/api/v1/flows/slow/runs")
+            let first = try #require(r.json["run_id"]?.intValue)
+            r = try await client.send(.post, "/api/v1/flows/slow/runs")
+            let second = try #require(r.json["run_id"]?.intValue)
+            #expect(r.json["status"] == "queued")
+
+            // The second run waits behind the limit however often the workers look.
+            r = try await client.send(.get, "/api/v1/runs/\(second)")
+            #expect(r.json["status"] == "queued")
+            r = try await client.send(.post, "/api/v1/runs/\(second)/cancel")
+            #expect(r.status == .ok)
+            #expect(r.json["status"] == "cancelled")
+            r = try await client.send(.post, "/api/v1/runs/\(first)/cancel")
+            #expect(r.json["status"] == "cancelled")
+        }
+    }
+}

@@ -26,6 +26,9 @@ struct FlowsController {
             return JSONResponse(["name": .string(name), "deleted_as": .string(deletedName)])
         }
         routes.add(.post, "/api/v1/flows/:name/rename", "Rename a workflow: {new_name}") { request, context in try await rename(request, context: context) }
+        routes.add(.put, "/api/v1/flows/:name/run-settings", "Set how runs queue: {max_concurrent_runs: n|null, on_interrupt: fail|retry}") {
+            request, context in try await setRunSettings(request, context: context)
+        }
         routes.add(.post, "/api/v1/flows/:name/enable", "Enable a workflow") { _, context in try await setEnabled(true, context: context) }
         routes.add(.post, "/api/v1/flows/:name/disable", "Disable a workflow") { _, context in try await setEnabled(false, context: context) }
         routes.add(.get, "/api/v1/flows/:name/versions", "A workflow's versions, newest first") { _, context in
@@ -118,6 +121,36 @@ struct FlowsController {
         let flow = try await store.setEnabled(name: name, enabled: enabled, author: context.identity?.actor)
         await auditor.record(context, action: enabled ? "enable" : "disable", targetType: "flow", targetName: flow.name)
         return JSONResponse(Presentation.json(flow, document: false))
+    }
+
+    /// `max_concurrent_runs` (a positive number, or null for no limit) and `on_interrupt`; fields
+    /// left out keep their value. No new version: these are not part of the document.
+    private func setRunSettings(_ request: Request, context: AppRequestContext) async throws -> JSONResponse {
+        try context.require(.write)
+        let name = try context.parameters.require("name")
+        let body = try await request.jsonObject(context: context)
+        guard let flow = try await store.flow(named: name), !flow.deleted else { throw APIError.notFound("workflow '\(name)' does not exist") }
+        var settings = flow.runSettings
+        switch body["max_concurrent_runs"] {
+        case nil: break
+        case .null?: settings.maxConcurrentRuns = nil
+        case .int(let limit)? where limit >= 1: settings.maxConcurrentRuns = limit
+        case let other?: throw APIError.invalidField("max_concurrent_runs", "must be a whole number of at least 1, or null; got \(JSONWriter.string(from: other))")
+        }
+        if let text = try body.optionalString("on_interrupt") {
+            guard let policy = InterruptPolicy(rawValue: text) else {
+                throw APIError.invalidField("on_interrupt", "'\(text)' is not one of fail, retry")
+            }
+            settings.onInterrupt = policy
+        }
+        let updated = try await store.setRunSettings(name: name, settings, author: context.identity?.actor)
+        await auditor.record(
+            context, action: "update", targetType: "flow_run_settings", targetName: name,
+            detail: [
+                "max_concurrent_runs": settings.maxConcurrentRuns.map { .int($0) } ?? .null,
+                "on_interrupt": .string(settings.onInterrupt.rawValue),
+            ])
+        return JSONResponse(Presentation.json(updated, document: false))
     }
 
     /// Checks a document without storing it: `{"valid", "issues": [{"path", "message"}]}`.
