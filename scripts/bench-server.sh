@@ -3,17 +3,19 @@
 # --db-url URL): GET /flow requests per second and latency with 100 connections (wrk), and
 # 3-step runs per second end to end through POST /api/v1/flows/<name>/runs (queued, claimed,
 # executed and recorded). Targets: p99 under 10 ms; at least 1,000 runs/s on SQLite.
-#   scripts/bench-server.sh [--seconds N] [--db-url URL]
+#   scripts/bench-server.sh [--seconds N] [--db-url URL] [--bin PATH-TO-RELEASE-workflow]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 seconds=10
 db_url=""
+bin=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
     --db-url) db_url="$2"; shift 2 ;;
+    --bin) bin="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -21,9 +23,11 @@ done
 ensure_build_dependencies
 ensure_apt_packages wrk curl python3
 
-echo "==> building workflow (release)"
-swift build -c release --product workflow >/dev/null
-bin="$(swift build -c release --show-bin-path)/workflow"
+if [ -z "$bin" ]; then
+  echo "==> building workflow (release)"
+  swift build -c release --product workflow >/dev/null
+  bin="$(swift build -c release --show-bin-path)/workflow"
+fi
 
 home="$(mktemp -d /tmp/wf-bench-XXXXXX)"
 port=$((20000 + RANDOM % 20000))

@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 ensure_build_dependencies
+# The server's process tests: certificates for the TLS test, curl for HTTPS, libcurl for URLSession.
+ensure_apt_packages openssl curl libcurl4
 
 echo "==> building (debug) with tests"
 swift build --build-tests

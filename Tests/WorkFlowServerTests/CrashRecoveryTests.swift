@@ -137,3 +137,42 @@ struct CrashRecoveryTests {
         await store.close()
     }
 }
+
+@Suite("TLS", .serialized)
+struct TLSTests {
+    /// Runs a program to the end and returns its standard output.
+    func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test("--tls-cert and --tls-key serve HTTPS; plain HTTP is then refused")
+    func https() async throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("wf-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        let certificate = home.appendingPathComponent("server.pem").path
+        let key = home.appendingPathComponent("server.key").path
+        let made = try run(
+            "/usr/bin/openssl",
+            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-days", "1", "-keyout", key, "-out", certificate])
+        #expect(made.status == 0)
+
+        let port = try freePort()
+        let server = try ServerProcess(home: home, port: port, extra: ["--tls-cert", certificate, "--tls-key", key])
+        let secure = try run("/usr/bin/curl", ["-sk", "https://127.0.0.1:\(port)/healthz"])
+        #expect(secure.output.contains("\"status\":\"ok\""))
+        let plain = try run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/healthz"])
+        #expect(plain.output != "200")
+        server.kill(SIGTERM)
+        #expect(server.process.terminationStatus == 0)
+    }
+}
