@@ -18,6 +18,15 @@ extension SQLStore: RunQueue {
         flowName: String, flowVersion: Int?, document: JSONObject, trigger: RunTrigger, triggeredBy: String?,
         inputs: JSONObject, priority: Int = 0, now: Date
     ) async throws(StoreError) -> StoredRun {
+        try await enqueueRun(
+            flowName: flowName, flowVersion: flowVersion, document: document, trigger: trigger, triggeredBy: triggeredBy,
+            inputs: inputs, priority: priority, reusedSteps: [], now: now)
+    }
+
+    private func enqueueRun(
+        flowName: String, flowVersion: Int?, document: JSONObject, trigger: RunTrigger, triggeredBy: String?,
+        inputs: JSONObject, priority: Int, reusedSteps: [StepRecord], now: Date
+    ) async throws(StoreError) -> StoredRun {
         let run = StoredRun(
             id: 0, flowName: flowName, flowVersion: flowVersion, trigger: trigger, triggeredBy: triggeredBy, inputs: inputs,
             status: .queued, createdAt: StoreTime.date(StoreTime.milliseconds(now)), startedAt: nil, endedAt: nil,
@@ -25,6 +34,9 @@ extension SQLStore: RunQueue {
         return try await StoreError.wrapping("enqueue a run of workflow '\(flowName)'") {
             try await database.withSession { session in
                 let inserted = try await insertRun(session, run, document: document)
+                if !reusedSteps.isEmpty {
+                    try await upsertSteps(session, runID: inserted.id, steps: reusedSteps)
+                }
                 try await session.run(
                     """
                     INSERT INTO run_queue (run_id, priority, enqueued_at, attempts)
@@ -33,6 +45,18 @@ extension SQLStore: RunQueue {
                 return inserted
             }
         }
+    }
+
+    /// Queues a run that resumes an earlier one: `reusedSteps` (the earlier run's successful
+    /// steps) are written with the new run in the same transaction, and the worker that claims
+    /// it takes them as done instead of running them again.
+    public func enqueueRun(
+        flowName: String, flowVersion: Int?, document: JSONObject, trigger: RunTrigger, triggeredBy: String?,
+        inputs: JSONObject, reusing reusedSteps: [StepRecord], now: Date
+    ) async throws(StoreError) -> StoredRun {
+        try await enqueueRun(
+            flowName: flowName, flowVersion: flowVersion, document: document, trigger: trigger, triggeredBy: triggeredBy,
+            inputs: inputs, priority: 0, reusedSteps: reusedSteps, now: now)
     }
 
     /// Claims up to `limit` waiting runs for `node`; see ``RunQueue/claimRuns(node:limit:leaseDuration:now:)``.

@@ -243,7 +243,7 @@ extension SQLStore: RunStore {
     // MARK: - Helpers
 
     /// Inserts or updates step rows keyed by (run_id, step_order), several rows per statement.
-    private func upsertSteps(_ session: StoreSession, runID: Int64, steps: [StepRecord]) async throws {
+    func upsertSteps(_ session: StoreSession, runID: Int64, steps: [StepRecord]) async throws {
         let columnCount = 14
         let rowsPerStatement = Self.maximumBindsPerStatement / columnCount
         var start = 0

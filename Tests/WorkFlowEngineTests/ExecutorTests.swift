@@ -22,6 +22,24 @@ struct ExecutorTests {
                 == ["status": true, "text": "hello, world", "all": ["status": true, "msg": "hello", "n": 0]])
     }
 
+    @Test("steps reused from an earlier run are not called again; later steps see their results")
+    func reusedSteps() async throws {
+        let harness = ExecutorHarness()
+        var earlier = StepRecord(name: "step1", order: 0, module: "test.Probe", method: "kt", params: [:])
+        earlier.status = .success
+        earlier.result = ["status": 0, "msg": "from before"]
+        let result = try await harness.run(
+            flow(
+                step("step1", "kt", #""params": {"msg": "hello"}"#),
+                step("step2", "echo", #""params": {"msg": "@step1.msg"}"#)),
+            options: RunOptions(reusedSteps: ["step1": earlier, "ghost": earlier]))
+        #expect(harness.observations.calls == ["step2"])
+        #expect(result.status == .success)
+        #expect(result.step("step1") == earlier)
+        #expect(result.step("step2")?.result == ["status": true, "msg": "from before"])
+        #expect(await harness.eventLines() == ["runStarted", "stepFinished step1 success", "stepStarted step2", "stepFinished step2 success", "runFinished success"])
+    }
+
     @Test("the seed's integer status 0 is a success")
     func statusZero() async throws {
         let harness = ExecutorHarness()

@@ -262,3 +262,43 @@ struct QueueAPITests {
         }
     }
 }
+
+@Suite("API v1: re-running")
+struct RerunTests {
+    @Test("re-run from the failed step keeps the steps that succeeded and runs the rest again")
+    func fromFailed() async throws {
+        let harness = try await ServerHarness.make()
+        let marker = harness.directory.appendingPathComponent("ready").path
+        try await harness.test { client in
+            let document: JSONValue = [
+                "procedures": [
+                    ["name": "stamp", "mod": "common.Bash", "method": "run", "params": ["cmd": "date +%s%N"]],
+                    ["name": "check", "mod": "common.Bash", "method": "run", "params": ["cmd": .string("test -f \(marker)")]],
+                    ["name": "report", "mod": "common.Kt", "method": "prt1", "params": ["msg": "${stamp.stdout}"]],
+                ]
+            ]
+            _ = try await client.send(.post, "/api/v1/flows", json: ["name": "flaky", "document": document])
+            var r = try await client.send(.post, "/api/v1/flows/flaky/runs?wait=30")
+            #expect(r.json["status"] == "failed")
+            let failed = try #require(r.json["run_id"]?.intValue)
+            let stamp = try #require(r.json["steps"]?[0]?["result"]?["stdout"])
+
+            r = try await client.send(.post, "/api/v1/runs/\(failed)/rerun?from=start&wait=30")
+            #expect(r.json["status"] == "failed")
+            #expect(r.json["steps"]?[0]?["result"]?["stdout"] != stamp)
+
+            FileManager.default.createFile(atPath: marker, contents: nil)
+            r = try await client.send(.post, "/api/v1/runs/\(failed)/rerun?from=failed&wait=30")
+            #expect(r.json["status"] == "success", "\(r.text)")
+            #expect(r.json["steps"]?[0]?["result"]?["stdout"] == stamp)
+            #expect(r.json["steps"]?[2]?["result"]?["msg"] == .string("ret from \(stamp.stringValue ?? "")"))
+            let resumed = try #require(r.json["run_id"]?.intValue)
+
+            r = try await client.send(.post, "/api/v1/runs/\(resumed)/rerun?from=failed")
+            #expect(r.status == .conflict)
+            #expect(r.json["error"]?["code"] == "not_resumable")
+            r = try await client.send(.post, "/api/v1/runs/\(failed)/rerun?from=middle")
+            #expect(r.status == .badRequest)
+        }
+    }
+}

@@ -10,11 +10,18 @@ public struct RunOptions: Sendable {
     public var runID: Int64?
     /// Who started the run (a user name, `api`, `cron`), for system-variable permissions.
     public var triggeredBy: String?
+    /// Steps that already succeeded in an earlier run, by name: they are not run again; their
+    /// records are kept and their results are what later steps see. Re-running a failed run from
+    /// its failed step passes the earlier run's successful steps here.
+    public var reusedSteps: [String: StepRecord]
 
-    public init(inputs: JSONObject = [:], runID: Int64? = nil, triggeredBy: String? = nil) {
+    public init(
+        inputs: JSONObject = [:], runID: Int64? = nil, triggeredBy: String? = nil, reusedSteps: [String: StepRecord] = [:]
+    ) {
         self.inputs = inputs
         self.runID = runID
         self.triggeredBy = triggeredBy
+        self.reusedSteps = reusedSteps
     }
 }
 
@@ -91,6 +98,18 @@ private struct RunState {
         var logger = executor.logger
         if let runID = options.runID { logger[metadataKey: "run.id"] = "\(runID)" }
         self.logger = logger
+        for (i, step) in workflow.procedures.enumerated() {
+            guard var reused = options.reusedSteps[step.name], reused.status == .success else { continue }
+            reused.order = i
+            records[i] = reused
+            statuses[step.name] = .success
+            if let result = reused.result { results[step.name] = result }
+        }
+    }
+
+    /// Whether step `i` succeeded in an earlier run and is taken as done.
+    func isReused(_ i: Int) -> Bool {
+        options.reusedSteps[workflow.procedures[i].name]?.status == .success
     }
 
     enum TaskResult: Sendable {
@@ -124,8 +143,15 @@ private struct RunState {
             var actions = machine.start()
             while true {
                 var finished: RunStatus?
-                for action in actions {
+                var position = 0
+                while position < actions.count {
+                    let action = actions[position]
+                    position += 1
                     switch action {
+                    case .start(let i) where isReused(i):
+                        // Done in an earlier run: its record stands, and the machine moves on.
+                        await recorder.record(.stepFinished(records[i]))
+                        actions += machine.stepFinished(i, .succeeded)
                     case .start(let i):
                         let task = prepareStart(i)
                         await recorder.record(.stepStarted(records[i]))

@@ -14,7 +14,10 @@ struct RunExecution: Sendable {
 
     /// Runs to the end (or until the calling task is cancelled) and returns the result.
     /// - Parameter claimedBy: the node holding the run's queue lease, if it was claimed.
-    func execute(runID: Int64, document: JSONObject, inputs: JSONObject, triggeredBy: String?, claimedBy: String? = nil) async -> RunResult {
+    func execute(
+        runID: Int64, document: JSONObject, inputs: JSONObject, triggeredBy: String?, claimedBy: String? = nil,
+        reusedSteps: [String: StepRecord] = [:]
+    ) async -> RunResult {
         var logger = logger
         logger[metadataKey: "run.id"] = "\(runID)"
         let recorder = FanOutRecorder([
@@ -23,7 +26,7 @@ struct RunExecution: Sendable {
         let executor = Executor(registry: registry, clock: clock, logger: logger)
         do {
             return try await executor.run(
-                Workflow(document: .object(document)), options: RunOptions(inputs: inputs, runID: runID, triggeredBy: triggeredBy),
+                Workflow(document: .object(document)), options: RunOptions(inputs: inputs, runID: runID, triggeredBy: triggeredBy, reusedSteps: reusedSteps),
                 recorder: recorder)
         } catch {
             // Inputs are checked before a run is recorded; reaching this means the document or

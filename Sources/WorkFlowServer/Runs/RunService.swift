@@ -94,6 +94,31 @@ public actor RunService {
         return run
     }
 
+    /// Queues a run that picks up a failed or cancelled run where it stopped: the same document
+    /// snapshot and inputs, with the steps that succeeded taken as done (their results are what
+    /// later steps see), so the failed step and those after it run again.
+    public func resume(runID previousID: Int64, triggeredBy: String?) async throws -> StoredRun {
+        guard accepting else {
+            throw APIError(.serviceUnavailable, code: "shutting_down", message: "the server is shutting down; try again shortly")
+        }
+        guard let previous = try await store.run(id: previousID), let document = try await store.runDocument(id: previousID) else {
+            throw APIError.notFound("run \(previousID) does not exist")
+        }
+        guard previous.status == .failed || previous.status == .cancelled else {
+            throw APIError(
+                .conflict, code: "not_resumable",
+                message: "run \(previousID) is \(previous.status.rawValue); only a failed or cancelled run can be resumed from where it stopped")
+        }
+        let issues = Workflow(document: .object(document)).validate(registry: registry)
+        guard issues.isEmpty else { throw APIError.invalidWorkflow(issues) }
+        let reused = try await store.steps(runID: previousID).filter { $0.status == .success }
+        let run = try await store.enqueueRun(
+            flowName: previous.flowName, flowVersion: previous.flowVersion, document: document, trigger: .api,
+            triggeredBy: triggeredBy, inputs: previous.inputs, reusing: reused, now: clock.now())
+        wake()
+        return run
+    }
+
     /// Waits until the run has ended or `timeout` has passed; returns whether it ended.
     ///
     /// Runs executing in this process are followed through the event hub; the store is polled as
@@ -207,10 +232,14 @@ public actor RunService {
 
     private func execute(_ claimed: ClaimedRun) {
         let execution = RunExecution(store: store, registry: registry, hub: hub, clock: clock, logger: logger)
+        let store = store
+        let node = node
         tasks[claimed.runID] = Task {
+            // A resumed run was queued with the steps it takes as done; a new run has no steps yet.
+            let reused = ((try? await store.steps(runID: claimed.runID)) ?? []).filter { $0.status == .success }
             _ = await execution.execute(
                 runID: claimed.runID, document: claimed.document, inputs: claimed.inputs, triggeredBy: claimed.triggeredBy,
-                claimedBy: node)
+                claimedBy: node, reusedSteps: Dictionary(reused.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
             await self.finished(claimed.runID)
         }
     }

@@ -53,12 +53,19 @@ struct RunsController {
             _ = try await runs.waitForEnd(runID: id, timeout: .seconds(10))
             return JSONResponse(try await detail(id))
         }
-        routes.add(.post, "/api/v1/runs/:id/rerun", "Run the same workflow again with the same inputs") { request, context in
+        routes.add(.post, "/api/v1/runs/:id/rerun", "Run again with the same inputs: ?from=start (the current version) or ?from=failed (the same snapshot, keeping the steps that succeeded)") { request, context in
             let identity = try context.require(.run)
             let id = try context.parameters.runID()
-            guard let previous = try await store.run(id: id) else { throw APIError.notFound("run \(id) does not exist") }
-            let run = try await runs.start(
-                flowName: previous.flowName, inputs: previous.inputs, trigger: .api, triggeredBy: identity.actor)
+            let run: StoredRun
+            switch request.textQuery("from") {
+            case nil, "start":
+                guard let previous = try await store.run(id: id) else { throw APIError.notFound("run \(id) does not exist") }
+                run = try await runs.start(flowName: previous.flowName, inputs: previous.inputs, trigger: .api, triggeredBy: identity.actor)
+            case "failed":
+                run = try await runs.resume(runID: id, triggeredBy: identity.actor)
+            case let other?:
+                throw APIError.invalidField("from", "'\(other)' is not one of start, failed")
+            }
             await auditor.record(
                 context, action: "rerun", targetType: "run", targetName: String(id), detail: ["run_id": .int(Int(run.id))])
             return try await answer(started: run, request: request, context: context)
