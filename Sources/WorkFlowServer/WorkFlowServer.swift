@@ -78,6 +78,7 @@ public struct WorkFlowServer: Sendable {
             .addRoutes(to: routes)
         FlowsController(store: store, registry: registry, auditor: auditor).addRoutes(to: routes)
         RunsController(store: store, runs: runs, auditor: auditor).addRoutes(to: routes)
+        SchedulesController(store: store, scheduler: scheduler, defaults: options.settingsDefaults, auditor: auditor, now: now).addRoutes(to: routes)
         ModulesController(registry: registry).addRoutes(to: routes)
         APIKeysController(store: store, auditor: auditor).addRoutes(to: routes)
         SettingsController(store: store, defaults: options.settingsDefaults, auditor: auditor).addRoutes(to: routes)
