@@ -67,6 +67,7 @@ let package = Package(
             name: "WorkFlowStore",
             dependencies: [
                 "WorkFlowEngine",
+                "WorkFlowCron",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
@@ -79,6 +80,7 @@ let package = Package(
             name: "WorkFlowServer",
             dependencies: [
                 "WorkFlowEngine",
+                "WorkFlowCron",
                 "WorkFlowModules",
                 "WorkFlowStore",
                 "WorkFlowLogging",
@@ -105,6 +107,7 @@ let package = Package(
             name: "WorkFlowCLI",
             dependencies: [
                 "WorkFlowServer",
+                "WorkFlowCron",
                 "WorkFlowEngine",
                 "WorkFlowModules",
                 "WorkFlowStore",
@@ -155,14 +158,14 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkFlowStoreTests",
-            dependencies: ["WorkFlowStore", "WorkFlowEngine"],
+            dependencies: ["WorkFlowStore", "WorkFlowEngine", "WorkFlowCron"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "WorkFlowCronTests", dependencies: ["WorkFlowCron"], swiftSettings: strictSettings),
         .testTarget(
             name: "WorkFlowServerTests",
             dependencies: [
-                "WorkFlowServer", "WorkFlowEngine", "WorkFlowModules", "WorkFlowStore",
+                "WorkFlowServer", "WorkFlowEngine", "WorkFlowModules", "WorkFlowStore", "WorkFlowCron",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSettings

@@ -18,6 +18,8 @@ public struct WorkFlowServer: Sendable {
     public let options: ServerOptions
     public let runs: RunService
     public let hub: RunEventHub
+    /// Starts the runs of cron schedules; a service of the group.
+    public let scheduler: SchedulerService
     let logger: Logger
     let authenticator: Authenticator
     let hasher: PasswordHasher
@@ -44,6 +46,7 @@ public struct WorkFlowServer: Sendable {
         hasher = PasswordHasher(cost: options.passwordCost)
         throttle = LoginThrottle(now: now)
         auditor = Auditor(store: store, logger: logger, now: now)
+        scheduler = SchedulerService(store: store, runs: runs, auditor: auditor, clock: clock, logger: logger)
     }
 
     /// Every route, behind the error shapes and (except health and sign-in) authentication.
@@ -77,6 +80,7 @@ public struct WorkFlowServer: Sendable {
             .addRoutes(to: routes)
         FlowsController(store: store, registry: registry, auditor: auditor).addRoutes(to: routes)
         RunsController(store: store, runs: runs, auditor: auditor).addRoutes(to: routes)
+        SchedulesController(store: store, scheduler: scheduler, defaults: options.settingsDefaults, auditor: auditor, now: now).addRoutes(to: routes)
         ModulesController(registry: registry).addRoutes(to: routes)
         APIKeysController(store: store, auditor: auditor).addRoutes(to: routes)
         SettingsController(store: store, defaults: options.settingsDefaults, auditor: auditor).addRoutes(to: routes)
@@ -113,8 +117,10 @@ public struct WorkFlowServer: Sendable {
         }
         services.append(
             JanitorService(store: store, defaults: options.settingsDefaults, interval: .seconds(3600), clock: clock, logger: logger))
-        // Last in the list, so stopped first: runs drain while the HTTP servers still answer.
+        // Stopped in reverse order: the scheduler first, so it starts nothing while runs drain;
+        // then runs drain while the HTTP servers still answer.
         services.append(RunWorkerService(runs: runs, grace: options.shutdownGrace))
+        services.append(scheduler)
         return ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     }

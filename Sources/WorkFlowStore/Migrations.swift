@@ -243,6 +243,33 @@ enum Migrations {
                 "CREATE INDEX audit_log_time ON audit_log (time)",
             ]
         },
+        Migration(name: "0007_schedules") { ddl in
+            [
+                // `planned_through`: every fire time up to it has been decided (see SchedulePlanner).
+                // `backlog`: runs owed under overlap 'queue' while the schedule's run is active.
+                """
+                CREATE TABLE schedules (
+                    id \(ddl.serialPrimaryKey),
+                    flow_id BIGINT NOT NULL REFERENCES flows (id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    cron TEXT NOT NULL,
+                    timezone TEXT NOT NULL,
+                    enabled \(ddl.boolean) NOT NULL DEFAULT \(ddl.literal(true)),
+                    overlap TEXT NOT NULL DEFAULT 'skip' CHECK (overlap IN ('skip', 'queue', 'allow')),
+                    misfire TEXT NOT NULL DEFAULT 'run_once' CHECK (misfire IN ('run_once', 'skip')),
+                    planned_through BIGINT NOT NULL,
+                    backlog BIGINT NOT NULL DEFAULT 0 CHECK (backlog >= 0),
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    created_by TEXT,
+                    updated_by TEXT,
+                    UNIQUE (flow_id, name)
+                )
+                """,
+                // Finding a schedule's active runs: runs of the workflow by who triggered them.
+                "CREATE INDEX runs_flow_triggered_by ON runs (flow_id, triggered_by, status)",
+            ]
+        },
     ]
 
     /// Serialises migrations between processes that share a PostgreSQL database. SQLite needs no

@@ -30,6 +30,12 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case apiKeyExists(String)
     /// A setting's value is out of range.
     case invalidSetting(String)
+    /// A schedule name breaks the naming rules.
+    case invalidScheduleName(String)
+    /// The workflow has no schedule with this name.
+    case scheduleNotFound(flow: String, name: String)
+    /// The workflow already has a schedule with this name.
+    case scheduleExists(flow: String, name: String)
     /// A stored value cannot be read back (a row written by something else, or damaged).
     case corruptValue(table: String, column: String, problem: String)
     /// The database refused or failed an operation.
@@ -63,6 +69,12 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "an API key named '\(name)' already exists"
         case .invalidSetting(let reason):
             "invalid setting: \(reason)"
+        case .invalidScheduleName(let name):
+            "invalid schedule name '\(name)': use 1 to \(ScheduleName.maximumLength) letters, digits, '_', '.' or '-'"
+        case .scheduleNotFound(let flow, let name):
+            "workflow '\(flow)' has no schedule '\(name)'"
+        case .scheduleExists(let flow, let name):
+            "workflow '\(flow)' already has a schedule named '\(name)'"
         case .corruptValue(let table, let column, let problem):
             "cannot read \(table).\(column): \(problem)"
         case .database(let operation, let message):

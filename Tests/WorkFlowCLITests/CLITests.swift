@@ -257,7 +257,9 @@ struct ParsingTests {
 
     @Test(
         "help texts match the golden files",
-        arguments: ["workflow", "run", "validate", "modules", "flow", "flow-create", "flow-diff", "runs-list", "runs-show", "logs", "db-status", "backup", "restore"])
+        arguments: ["workflow", "run", "validate", "modules", "flow", "flow-create", "flow-diff", "runs-list", "runs-show", "logs", "db-status", "backup", "restore",
+            "schedule", "schedule-add",
+        ])
     func help(command: String) throws {
         let text = WorkFlowCommand.helpMessage(for: Self.commandType(command), columns: 100)
         let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/help-\(command).txt")
@@ -282,6 +284,8 @@ struct ParsingTests {
         case "db-status": DatabaseStatusCommand.self
         case "backup": BackupCommand.self
         case "restore": RestoreCommand.self
+        case "schedule": ScheduleCommand.self
+        case "schedule-add": ScheduleAddCommand.self
         default: ModulesCommand.self
         }
     }

@@ -168,7 +168,7 @@ struct TLSTests {
 
         let port = try freePort()
         let server = try ServerProcess(home: home, port: port, extra: ["--tls-cert", certificate, "--tls-key", key])
-        let secure = try run("/usr/bin/curl", ["-sk", "https://127.0.0.1:\(port)/healthz"])
+        let secure = try run("/usr/bin/curl", ["-sk", "--retry", "3", "--retry-connrefused", "https://127.0.0.1:\(port)/healthz"])
         #expect(secure.output.contains("\"status\":\"ok\""))
         let plain = try run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/healthz"])
         #expect(plain.output != "200")
