@@ -30,6 +30,12 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case apiKeyExists(String)
     /// A setting's value is out of range.
     case invalidSetting(String)
+    /// A webhook name breaks the naming rules.
+    case invalidWebhookName(String)
+    /// The workflow has no webhook with this name.
+    case webhookNotFound(flow: String, name: String)
+    /// The workflow already has a webhook with this name.
+    case webhookExists(flow: String, name: String)
     /// A stored value cannot be read back (a row written by something else, or damaged).
     case corruptValue(table: String, column: String, problem: String)
     /// The database refused or failed an operation.
@@ -63,6 +69,12 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "an API key named '\(name)' already exists"
         case .invalidSetting(let reason):
             "invalid setting: \(reason)"
+        case .invalidWebhookName(let name):
+            "invalid webhook name '\(name)': use 1 to \(WebhookNames.maximumLength) letters, digits, '_', '.' or '-'"
+        case .webhookNotFound(let flow, let name):
+            "workflow '\(flow)' has no webhook named '\(name)'"
+        case .webhookExists(let flow, let name):
+            "workflow '\(flow)' already has a webhook named '\(name)'"
         case .corruptValue(let table, let column, let problem):
             "cannot read \(table).\(column): \(problem)"
         case .database(let operation, let message):

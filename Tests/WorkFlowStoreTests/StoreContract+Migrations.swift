@@ -8,7 +8,7 @@ extension StoreContract {
     func migrationsApplyOnce(backend: Backend) async throws {
         try await withStore(backend) { store, database in
             let status = try await store.migrationStatus()
-            #expect(status.map(\.name) == ["0001_flows", "0002_runs", "0003_syslog", "0004_settings", "0005_run_queue", "0006_auth"])
+            #expect(status.map(\.name) == ["0001_flows", "0002_runs", "0003_syslog", "0004_settings", "0005_run_queue", "0006_auth", "0008_webhooks"])
             #expect(status.allSatisfy { $0.appliedAt == milliseconds(TestClock.start) })
             #expect(try await store.migrate() == [])
 
