@@ -164,6 +164,7 @@ let package = Package(
             dependencies: [
                 "WorkFlowServer", "WorkFlowEngine", "WorkFlowModules", "WorkFlowStore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),

@@ -23,6 +23,8 @@ public struct WorkFlowServer: Sendable {
     let hasher: PasswordHasher
     let throttle: LoginThrottle
     let auditor: Auditor
+    /// Seals and opens stored secrets under `$WORKFLOW_HOME/master.key`, loaded on first use.
+    let secrets: SecretBoxLoader
     let clock: any EngineClock
     let now: @Sendable () -> Date
 
@@ -42,6 +44,7 @@ public struct WorkFlowServer: Sendable {
         hasher = PasswordHasher(cost: options.passwordCost)
         throttle = LoginThrottle(now: now)
         auditor = Auditor(store: store, logger: logger, now: now)
+        secrets = SecretBoxLoader(file: MasterKeyFile(home: options.home))
     }
 
     /// Every route, behind the error shapes and (except health and sign-in) authentication.
@@ -93,8 +96,14 @@ public struct WorkFlowServer: Sendable {
     }
 
     /// The HTTP applications (web port, and the API port when it differs) and the services
-    /// around them, in one group that stops on SIGTERM or SIGINT.
+    /// around them, in one group that stops on SIGTERM or SIGINT. Throws when the master key
+    /// file exists but is unusable (too open, wrong size, unreadable).
     public func serviceGroup() throws -> ServiceGroup {
+        do throws(SecretBoxError) {
+            try secrets.checkAtStart()
+        } catch {
+            throw ServerStartError(message: error.description)
+        }
         let responder = router().buildResponder()
         let server = try httpServer()
         var services: [any Service] = [
