@@ -47,7 +47,7 @@ public struct WorkFlowServer: Sendable {
         secrets = SecretBoxLoader(file: MasterKeyFile(home: options.home))
     }
 
-    /// Every route, behind the error shapes and (except health and sign-in) authentication.
+    /// Every route, behind the error shapes and (except health, sign-in and webhook calls) authentication.
     public func router() -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: ErrorMiddleware())
@@ -82,6 +82,7 @@ public struct WorkFlowServer: Sendable {
         APIKeysController(store: store, auditor: auditor).addRoutes(to: routes)
         SettingsController(store: store, defaults: options.settingsDefaults, auditor: auditor).addRoutes(to: routes)
         LogsController(store: store).addRoutes(to: routes)
+        WebhooksController(store: store, runs: runs, secrets: secrets, auditor: auditor, logger: logger, now: now).addRoutes(to: routes)
     }
 
     /// `GET /healthz`: 200 when the store answers, 503 when it does not.
