@@ -167,6 +167,7 @@ let package = Package(
             dependencies: [
                 "WorkFlowServer", "WorkFlowEngine", "WorkFlowModules", "WorkFlowStore", "WorkFlowCron",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),

@@ -25,6 +25,8 @@ public struct WorkFlowServer: Sendable {
     let hasher: PasswordHasher
     let throttle: LoginThrottle
     let auditor: Auditor
+    /// Seals and opens stored secrets under `$WORKFLOW_HOME/master.key`, loaded on first use.
+    let secrets: SecretBoxLoader
     let clock: any EngineClock
     let now: @Sendable () -> Date
 
@@ -47,9 +49,10 @@ public struct WorkFlowServer: Sendable {
         throttle = LoginThrottle(now: now)
         auditor = Auditor(store: store, logger: logger, now: now)
         scheduler = SchedulerService(store: store, runs: runs, auditor: auditor, clock: clock, logger: logger)
+        secrets = SecretBoxLoader(file: MasterKeyFile(home: options.home))
     }
 
-    /// Every route, behind the error shapes and (except health and sign-in) authentication.
+    /// Every route, behind the error shapes and (except health, sign-in and webhook calls) authentication.
     public func router() -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: ErrorMiddleware())
@@ -85,6 +88,7 @@ public struct WorkFlowServer: Sendable {
         APIKeysController(store: store, auditor: auditor).addRoutes(to: routes)
         SettingsController(store: store, defaults: options.settingsDefaults, auditor: auditor).addRoutes(to: routes)
         LogsController(store: store).addRoutes(to: routes)
+        WebhooksController(store: store, runs: runs, secrets: secrets, auditor: auditor, logger: logger, now: now).addRoutes(to: routes)
     }
 
     /// `GET /healthz`: 200 when the store answers, 503 when it does not.
@@ -99,8 +103,14 @@ public struct WorkFlowServer: Sendable {
     }
 
     /// The HTTP applications (web port, and the API port when it differs) and the services
-    /// around them, in one group that stops on SIGTERM or SIGINT.
+    /// around them, in one group that stops on SIGTERM or SIGINT. Throws when the master key
+    /// file exists but is unusable (too open, wrong size, unreadable).
     public func serviceGroup() throws -> ServiceGroup {
+        do throws(SecretBoxError) {
+            try secrets.checkAtStart()
+        } catch {
+            throw ServerStartError(message: error.description)
+        }
         let responder = router().buildResponder()
         let server = try httpServer()
         var services: [any Service] = [

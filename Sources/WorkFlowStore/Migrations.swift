@@ -270,6 +270,28 @@ enum Migrations {
                 "CREATE INDEX runs_flow_triggered_by ON runs (flow_id, triggered_by, status)",
             ]
         },
+        Migration(name: "0008_webhooks") { ddl in
+            [
+                // The token is kept only as its SHA-256 (the hook route looks it up by hash); the
+                // HMAC secret is sealed by the server under the master key. The unique (flow_id,
+                // name) index also serves listing a workflow's webhooks.
+                """
+                CREATE TABLE webhooks (
+                    id \(ddl.serialPrimaryKey),
+                    flow_id BIGINT NOT NULL REFERENCES flows (id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    token_hash TEXT NOT NULL UNIQUE,
+                    token_prefix TEXT NOT NULL,
+                    hmac_secret_encrypted TEXT,
+                    enabled \(ddl.boolean) NOT NULL DEFAULT \(ddl.literal(true)),
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    last_called_at BIGINT,
+                    UNIQUE (flow_id, name)
+                )
+                """
+            ]
+        },
     ]
 
     /// Serialises migrations between processes that share a PostgreSQL database. SQLite needs no

@@ -113,7 +113,8 @@ extension SQLStore: FlowStore {
     }
 
     /// Soft-deletes a live workflow as the seed did: disabled, marked deleted and renamed to
-    /// `<name>_<YYYY-MM-DD_HH:MM:SS.mmm>_deleted` (UTC), which frees the name. Returns the new name.
+    /// `<name>_<YYYY-MM-DD_HH:MM:SS.mmm>_deleted` (UTC), which frees the name; its webhooks are
+    /// deleted. Returns the new name.
     public func deleteFlow(name: String, author: String?) async throws(StoreError) -> String {
         let now = nowMilliseconds()
         let deletedName = "\(name)_\(StoreTime.deletedSuffix(StoreTime.date(now)))_deleted"
@@ -126,6 +127,9 @@ extension SQLStore: FlowStore {
                         updated_at = \(bind: now), updated_by = \(bind: author)
                     WHERE id = \(bind: flow.id)
                     """)
+                // The row stays (soft delete), so ON DELETE CASCADE does not fire: a deleted
+                // workflow's webhook URLs must stop working and not come back with a restore.
+                try await session.run("DELETE FROM webhooks WHERE flow_id = \(bind: flow.id)")
                 return deletedName
             }
         }

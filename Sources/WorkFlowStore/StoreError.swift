@@ -36,6 +36,12 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case scheduleNotFound(flow: String, name: String)
     /// The workflow already has a schedule with this name.
     case scheduleExists(flow: String, name: String)
+    /// A webhook name breaks the naming rules.
+    case invalidWebhookName(String)
+    /// The workflow has no webhook with this name.
+    case webhookNotFound(flow: String, name: String)
+    /// The workflow already has a webhook with this name.
+    case webhookExists(flow: String, name: String)
     /// A stored value cannot be read back (a row written by something else, or damaged).
     case corruptValue(table: String, column: String, problem: String)
     /// The database refused or failed an operation.
@@ -75,6 +81,12 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "workflow '\(flow)' has no schedule '\(name)'"
         case .scheduleExists(let flow, let name):
             "workflow '\(flow)' already has a schedule named '\(name)'"
+        case .invalidWebhookName(let name):
+            "invalid webhook name '\(name)': use 1 to \(WebhookNames.maximumLength) letters, digits, '_', '.' or '-'"
+        case .webhookNotFound(let flow, let name):
+            "workflow '\(flow)' has no webhook named '\(name)'"
+        case .webhookExists(let flow, let name):
+            "workflow '\(flow)' already has a webhook named '\(name)'"
         case .corruptValue(let table, let column, let problem):
             "cannot read \(table).\(column): \(problem)"
         case .database(let operation, let message):

@@ -54,11 +54,13 @@ struct OpenAPITests {
     func security() async throws {
         let harness = try await ServerHarness.make()
         let routes = harness.server.routes()
-        #expect(Set(routes.filter { !$0.authenticated }.map(\.path)) == ["/healthz", "/api/v1/auth/login"])
+        #expect(Set(routes.filter { !$0.authenticated }.map(\.path)) == ["/healthz", "/api/v1/auth/login", "/hooks/:token"])
         let document = OpenAPIDocument.build(routes, version: "test")
         #expect(document["paths"]?["/healthz"]?["get"]?["security"] == [])
         #expect(document["paths"]?["/flow/{name}"]?["get"]?["security"] == nil)
         #expect(document["paths"]?["/flow/{name}"]?["get"]?["parameters"]?[0]?["name"] == "name")
+        #expect(document["paths"]?["/hooks/{token}"]?["post"]?["security"] == [])
+        #expect(document["paths"]?["/hooks/{token}"]?["post"]?["tags"] == ["hooks"])
         await harness.close()
     }
 }

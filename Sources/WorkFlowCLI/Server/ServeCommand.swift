@@ -9,8 +9,10 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve", abstract: "Start the server: the REST API on the web and API ports.",
         discussion: """
             Listens on web.host:web.port (default 127.0.0.1:5002) and, for the seed's scripts, on \
-            api.host:api.port (default 127.0.0.1:5001). Every route except /healthz and the \
-            sign-in needs an API key or a session. On first start, the user 'admin' is created \
+            api.host:api.port (default 127.0.0.1:5001). Every route except /healthz, the \
+            sign-in and webhook calls (/hooks/<token>) needs an API key or a session. A \
+            master key file that others may read stops the start (chmod 600 \
+            $WORKFLOW_HOME/master.key). On first start, the user 'admin' is created \
             with the password in WORKFLOW_ADMIN_PASSWORD, or a generated one that is printed once \
             and written to $WORKFLOW_HOME/initial-admin-password. SIGTERM or Ctrl-C stops the \
             server: running runs get a grace period, then are cancelled and recorded as such.

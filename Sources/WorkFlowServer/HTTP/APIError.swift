@@ -77,11 +77,11 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     /// The store's errors with the status that fits each.
     public init(_ error: StoreError) {
         switch error {
-        case .invalidName, .invalidUsername, .invalidAPIKeyName, .invalidSetting, .invalidScheduleName:
+        case .invalidName, .invalidUsername, .invalidAPIKeyName, .invalidSetting, .invalidScheduleName, .invalidWebhookName:
             self = .badRequest(error.description, code: "invalid_name")
-        case .flowNotFound, .versionNotFound, .runNotFound, .userNotFound, .apiKeyNotFound, .scheduleNotFound:
+        case .flowNotFound, .versionNotFound, .runNotFound, .userNotFound, .apiKeyNotFound, .scheduleNotFound, .webhookNotFound:
             self = .notFound(error.description)
-        case .flowExists, .userExists, .apiKeyExists, .scheduleExists:
+        case .flowExists, .userExists, .apiKeyExists, .scheduleExists, .webhookExists:
             self = .conflict(error.description)
         case .unsupportedURL, .corruptValue, .database:
             self = APIError(.internalServerError, code: "store", message: error.description)

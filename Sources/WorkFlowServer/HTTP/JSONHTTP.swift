@@ -36,7 +36,11 @@ extension Request {
 
     /// The body parsed as JSON, or `nil` when there is none. Malformed JSON is a 400 that says where.
     func jsonBody(context: AppRequestContext) async throws(APIError) -> JSONValue? {
-        let buffer = try await bodyBytes(context: context)
+        try Self.parseJSON(try await bodyBytes(context: context))
+    }
+
+    /// Bytes already read from a body, parsed as JSON: `nil` when empty or only whitespace.
+    static func parseJSON(_ buffer: ByteBuffer) throws(APIError) -> JSONValue? {
         guard buffer.readableBytes > 0 else { return nil }
         let text = String(buffer: buffer)
         guard !text.allSatisfy(\.isWhitespace) else { return nil }

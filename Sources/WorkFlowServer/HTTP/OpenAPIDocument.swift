@@ -15,7 +15,7 @@ enum OpenAPIDocument {
             "info": [
                 "title": "WorkFlow",
                 "version": .string(version),
-                "description": "The seed's REST API (paths without /api) and API v1. Every route but /healthz and sign-in needs an API key (X-Api-Key or Authorization: Bearer) or a session cookie.",
+                "description": "The seed's REST API (paths without /api) and API v1. Every route but /healthz, sign-in and webhook calls (/hooks/{token}, where the token is the credential) needs an API key (X-Api-Key or Authorization: Bearer) or a session cookie.",
             ],
             "security": [["apiKey": []], ["bearer": []], ["session": []]],
             "paths": .object(paths),

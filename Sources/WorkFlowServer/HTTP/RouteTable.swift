@@ -21,10 +21,12 @@ public struct RouteInfo: Sendable, Hashable {
         path.split(separator: "/").filter { $0.hasPrefix(":") }.map { String($0.dropFirst()) }
     }
 
-    /// The group it is listed under: `seed` for the seed's API, else the segment after `/api/v1/`.
+    /// The group it is listed under: `seed` for the seed's API, `hooks` for webhook calls, else
+    /// the segment after `/api/v1/`.
     public var tag: String {
         let parts = path.split(separator: "/")
         if parts.count >= 3, parts[0] == "api", parts[1] == "v1" { return String(parts[2]) }
+        if parts.first == "hooks" { return "hooks" }
         if parts.first == "api" || parts.first == "healthz" { return "system" }
         return "seed"
     }
