@@ -8,6 +8,10 @@ public struct RouteInfo: Sendable, Hashable {
     public var path: String
     public var summary: String
     public var authenticated: Bool
+    /// The media type of a successful answer.
+    public var produces: String = "application/json"
+    /// The media types a request body may have (POST and PUT).
+    public var consumes: [String] = ["application/json"]
 
     /// The OpenAPI form of the path: `/flow/{name}`.
     public var openAPIPath: String {
@@ -44,12 +48,15 @@ final class RouteTable {
         self.protected = protected
     }
 
-    /// Adds a route that needs credentials (all but health and sign-in).
+    /// Adds a route that needs credentials (all but health and sign-in). `produces` and
+    /// `consumes` are media types, for the OpenAPI document.
     func add(
-        _ method: HTTPRequest.Method, _ path: String, _ summary: String,
+        _ method: HTTPRequest.Method, _ path: String, _ summary: String, produces: String = "application/json",
+        consumes: [String] = ["application/json"],
         _ handler: @Sendable @escaping (Request, AppRequestContext) async throws -> some ResponseGenerator
     ) {
-        routes.append(RouteInfo(method: method, path: path, summary: summary, authenticated: true))
+        routes.append(
+            RouteInfo(method: method, path: path, summary: summary, authenticated: true, produces: produces, consumes: consumes))
         protected.on(RouterPath(path), method: method, use: handler)
     }
 
