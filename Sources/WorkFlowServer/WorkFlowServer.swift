@@ -79,6 +79,7 @@ public struct WorkFlowServer: Sendable {
         APIKeysController(store: store, auditor: auditor).addRoutes(to: routes)
         SettingsController(store: store, defaults: options.settingsDefaults, auditor: auditor).addRoutes(to: routes)
         LogsController(store: store).addRoutes(to: routes)
+        RunEventsController(store: store, hub: hub, clock: clock, logger: logger).addRoutes(to: routes)
     }
 
     /// `GET /healthz`: 200 when the store answers, 503 when it does not.

@@ -31,14 +31,17 @@ struct ServerHarness {
     static let password = "correct horse battery"
     static let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    static func make() async throws -> ServerHarness {
+    /// `registry` and `clock` replace the built-in modules and real time.
+    static func make(
+        registry: ModuleRegistry = BuiltinModules.registry(), clock engineClock: any EngineClock = SystemClock()
+    ) async throws -> ServerHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wf-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let store = try await Store.open(url: "sqlite://" + directory.appendingPathComponent("workflow.db").path, logger: quiet)
         let clock = TestNow()
         let options = ServerOptions(home: directory.path, synchronousRunTimeout: .seconds(30), passwordCost: 4)
         let server = WorkFlowServer(
-            store: store, registry: BuiltinModules.registry(), options: options, logger: quiet, node: "test:1", now: clock.function)
+            store: store, registry: registry, options: options, logger: quiet, node: "test:1", clock: engineClock, now: clock.function)
         let hash = try await PasswordHasher(cost: 4).hash(password)
         let admin = try await store.createUser(username: "admin", passwordHash: hash, isAdmin: true)
         let key = APIKeyFormat.generate()
@@ -116,3 +119,5 @@ struct Client: Sendable {
 }
 
 let helloSteps: JSONValue = [["name": "greet", "mod": "common.Kt", "method": "prt1", "params": ["msg": "hi ${var.who}"]]]
+/// `helloSteps` with the variable they need.
+let helloDocument: JSONValue = ["procedures": helloSteps, "variables": ["who": "ops"]]
