@@ -18,6 +18,7 @@ public struct WorkFlowServer: Sendable {
     public let options: ServerOptions
     public let runs: RunService
     public let hub: RunEventHub
+    public let metrics: ServerMetrics
     let logger: Logger
     let authenticator: Authenticator
     let hasher: PasswordHasher
@@ -28,7 +29,8 @@ public struct WorkFlowServer: Sendable {
 
     public init(
         store: SQLStore, registry: ModuleRegistry, options: ServerOptions, logger: Logger, node: String,
-        clock: any EngineClock = SystemClock(), now: @escaping @Sendable () -> Date = { Date() }
+        clock: any EngineClock = SystemClock(), now: @escaping @Sendable () -> Date = { Date() },
+        metrics: ServerMetrics = ServerMetrics()
     ) {
         self.store = store
         self.registry = registry
@@ -37,7 +39,8 @@ public struct WorkFlowServer: Sendable {
         self.now = now
         self.clock = clock
         hub = RunEventHub()
-        runs = RunService(store: store, registry: registry, hub: hub, clock: clock, logger: logger, node: node)
+        self.metrics = metrics
+        runs = RunService(store: store, registry: registry, hub: hub, metrics: metrics, clock: clock, logger: logger, node: node)
         authenticator = Authenticator(store: store, now: now)
         hasher = PasswordHasher(cost: options.passwordCost)
         throttle = LoginThrottle(now: now)
@@ -47,6 +50,7 @@ public struct WorkFlowServer: Sendable {
     /// Every route, behind the error shapes and (except health and sign-in) authentication.
     public func router() -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
+        router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware())
         let routes = RouteTable(router: router, protected: router.group().add(middleware: AuthMiddleware(authenticator: authenticator)))
         addRoutes(to: routes)
@@ -80,6 +84,7 @@ public struct WorkFlowServer: Sendable {
         SettingsController(store: store, defaults: options.settingsDefaults, auditor: auditor).addRoutes(to: routes)
         LogsController(store: store).addRoutes(to: routes)
         RunEventsController(store: store, hub: hub, clock: clock, logger: logger).addRoutes(to: routes)
+        MetricsController(metrics: metrics, queue: store, logger: logger).addRoutes(to: routes)
     }
 
     /// `GET /healthz`: 200 when the store answers, 503 when it does not.

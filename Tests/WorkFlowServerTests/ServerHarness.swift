@@ -31,9 +31,10 @@ struct ServerHarness {
     static let password = "correct horse battery"
     static let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    /// `registry` and `clock` replace the built-in modules and real time.
+    /// `registry`, `clock` and `metrics` replace the built-in modules, real time and a fresh registry.
     static func make(
-        registry: ModuleRegistry = BuiltinModules.registry(), clock engineClock: any EngineClock = SystemClock()
+        registry: ModuleRegistry = BuiltinModules.registry(), clock engineClock: any EngineClock = SystemClock(),
+        metrics: ServerMetrics = ServerMetrics()
     ) async throws -> ServerHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wf-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -41,7 +42,8 @@ struct ServerHarness {
         let clock = TestNow()
         let options = ServerOptions(home: directory.path, synchronousRunTimeout: .seconds(30), passwordCost: 4)
         let server = WorkFlowServer(
-            store: store, registry: registry, options: options, logger: quiet, node: "test:1", clock: engineClock, now: clock.function)
+            store: store, registry: registry, options: options, logger: quiet, node: "test:1", clock: engineClock, now: clock.function,
+            metrics: metrics)
         let hash = try await PasswordHasher(cost: 4).hash(password)
         let admin = try await store.createUser(username: "admin", passwordHash: hash, isAdmin: true)
         let key = APIKeyFormat.generate()

@@ -29,7 +29,7 @@ public struct RouteInfo: Sendable, Hashable {
     public var tag: String {
         let parts = path.split(separator: "/")
         if parts.count >= 3, parts[0] == "api", parts[1] == "v1" { return String(parts[2]) }
-        if parts.first == "api" || parts.first == "healthz" { return "system" }
+        if parts.first == "api" || parts.first == "healthz" || parts.first == "metrics" { return "system" }
         return "seed"
     }
 }

@@ -9,6 +9,7 @@ struct RunExecution: Sendable {
     let store: SQLStore
     let registry: ModuleRegistry
     let hub: RunEventHub
+    let metrics: ServerMetrics
     let clock: any EngineClock
     let logger: Logger
 
@@ -16,8 +17,10 @@ struct RunExecution: Sendable {
     func execute(runID: Int64, document: JSONObject, inputs: JSONObject, triggeredBy: String?) async -> RunResult {
         var logger = logger
         logger[metadataKey: "run.id"] = "\(runID)"
+        // The hub comes last: whoever it tells finds the event already stored and counted.
         let recorder = FanOutRecorder([
-            StoreRunRecorder(store: store, runID: runID, logger: logger), HubRecorder(hub: hub, runID: runID),
+            StoreRunRecorder(store: store, runID: runID, logger: logger), RunMetricsRecorder(metrics: metrics),
+            HubRecorder(hub: hub, runID: runID),
         ])
         let executor = Executor(registry: registry, clock: clock, logger: logger)
         do {

@@ -11,6 +11,7 @@ public actor RunService {
     let store: SQLStore
     let registry: ModuleRegistry
     let hub: RunEventHub
+    let metrics: ServerMetrics
     let clock: any EngineClock
     let logger: Logger
     let node: String
@@ -18,12 +19,13 @@ public actor RunService {
     private var accepting = true
 
     public init(
-        store: SQLStore, registry: ModuleRegistry, hub: RunEventHub, clock: any EngineClock = SystemClock(), logger: Logger,
-        node: String
+        store: SQLStore, registry: ModuleRegistry, hub: RunEventHub, metrics: ServerMetrics, clock: any EngineClock = SystemClock(),
+        logger: Logger, node: String
     ) {
         self.store = store
         self.registry = registry
         self.hub = hub
+        self.metrics = metrics
         self.clock = clock
         self.logger = logger
         self.node = node
@@ -51,7 +53,7 @@ public actor RunService {
         let run = try await store.createRun(
             flowName: flow.name, flowVersion: flow.currentVersion, document: flow.document, trigger: trigger,
             triggeredBy: triggeredBy, inputs: inputs, status: .running, node: node)
-        let execution = RunExecution(store: store, registry: registry, hub: hub, clock: clock, logger: logger)
+        let execution = RunExecution(store: store, registry: registry, hub: hub, metrics: metrics, clock: clock, logger: logger)
         tasks[run.id] = Task {
             _ = await execution.execute(runID: run.id, document: flow.document, inputs: inputs, triggeredBy: triggeredBy)
             await self.finished(run.id)
