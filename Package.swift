@@ -84,6 +84,7 @@ let package = Package(
                 "WorkFlowModules",
                 "WorkFlowStore",
                 "WorkFlowLogging",
+                "WorkFlowBackup",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -168,6 +169,7 @@ let package = Package(
             dependencies: [
                 "WorkFlowServer", "WorkFlowEngine", "WorkFlowModules", "WorkFlowStore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: strictSettings
         ),

@@ -85,6 +85,8 @@ public struct WorkFlowServer: Sendable {
         LogsController(store: store).addRoutes(to: routes)
         RunEventsController(store: store, hub: hub, clock: clock, logger: logger).addRoutes(to: routes)
         MetricsController(metrics: metrics, queue: store, logger: logger).addRoutes(to: routes)
+        BackupController(store: store, registry: registry, auditor: auditor, modulesFolder: options.modulesFolder, now: now)
+            .addRoutes(to: routes)
     }
 
     /// `GET /healthz`: 200 when the store answers, 503 when it does not.

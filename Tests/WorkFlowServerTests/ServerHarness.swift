@@ -83,6 +83,8 @@ struct Answer: Sendable {
     var status: HTTPResponse.Status
     var headers: HTTPFields
     var text: String
+    /// The body's bytes, for answers that are not text (a backup ZIP).
+    var bytes: [UInt8] = []
     var json: JSONValue { (try? JSONParser.parse(text)) ?? .null }
 }
 
@@ -101,6 +103,23 @@ struct Client: Sendable {
         _ method: HTTPRequest.Method, _ uri: String, as caller: As = .admin, body: String? = nil, headers extra: HTTPFields = [:]
     ) async throws -> Answer {
         var headers = extra
+        if body != nil { headers[.contentType] = "application/json" }
+        return try await execute(method, uri, as: caller, headers: headers, body: body.map { ByteBuffer(string: $0) })
+    }
+
+    /// Sends `body` as it is, with `contentType` (if any).
+    func send(
+        _ method: HTTPRequest.Method, _ uri: String, as caller: As = .admin, bytes body: [UInt8], contentType: String?
+    ) async throws -> Answer {
+        var headers: HTTPFields = [:]
+        if let contentType { headers[.contentType] = contentType }
+        return try await execute(method, uri, as: caller, headers: headers, body: ByteBuffer(bytes: body))
+    }
+
+    private func execute(
+        _ method: HTTPRequest.Method, _ uri: String, as caller: As, headers extra: HTTPFields, body: ByteBuffer?
+    ) async throws -> Answer {
+        var headers = extra
         switch caller {
         case .admin: headers[HTTPField.Name("X-Api-Key")!] = adminKey
         case .nobody: break
@@ -109,9 +128,10 @@ struct Client: Sendable {
             headers[.cookie] = cookie
             if let csrf { headers[HTTPField.Name("X-CSRF-Token")!] = csrf }
         }
-        if body != nil { headers[.contentType] = "application/json" }
-        return try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
-            Answer(status: response.status, headers: response.headers, text: String(buffer: response.body))
+        return try await client.execute(uri: uri, method: method, headers: headers, body: body) { response in
+            Answer(
+                status: response.status, headers: response.headers, text: String(buffer: response.body),
+                bytes: Array(response.body.readableBytesView))
         }
     }
 
