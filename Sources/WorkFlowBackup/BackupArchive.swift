@@ -200,7 +200,7 @@ private struct ArchiveReader {
 
     private mutating func readManifest(_ entries: [UnpackedEntry]) -> BackupManifest? {
         guard let entry = entries.first(where: { $0.path == BackupLayout.manifestPath && !$0.isDirectory }) else {
-            problem(BackupLayout.manifestPath, "missing: this is not a WorkFlow backup")
+            problems.append(.missingManifest)
             return nil
         }
         guard let value = parseJSON(entry) else { return nil }

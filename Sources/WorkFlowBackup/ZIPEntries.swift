@@ -31,7 +31,7 @@ enum ZIPEntries {
             return result
         }
         guard !data.isEmpty, let archive = try? Archive(data: data, accessMode: .read) else {
-            result.fatal = BackupProblem(entry: nil, message: "not a ZIP archive")
+            result.fatal = .notAZIP
             return result
         }
         var seen = Set<String>()

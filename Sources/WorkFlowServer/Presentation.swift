@@ -62,19 +62,24 @@ public enum Presentation {
     /// A run with every step, its parameters and its log lines.
     public static func json(_ run: StoredRun, steps: [StepRecord]) -> JSONValue {
         guard case .object(var object) = json(run) else { return json(run) }
-        object["steps"] = .array(
-            steps.map { record in
-                guard case .object(var step) = step(record) else { return step(record) }
-                step["order"] = .int(record.order)
-                step["module"] = .string("\(record.module).\(record.method)")
-                step["params"] = record.params
-                step["logs"] = .array(
-                    record.logs.map {
-                        ["time": .string(timestamp($0.time)), "level": .string($0.level.rawValue), "message": .string($0.message)]
-                    })
-                return .object(step)
-            })
+        object["steps"] = .array(steps.map(detailedStep))
         return .object(object)
+    }
+
+    /// One step as API v1 shows it in a run's detail: its outcome plus order, module, parameters
+    /// and log lines.
+    public static func detailedStep(_ record: StepRecord) -> JSONValue {
+        guard case .object(var object) = step(record) else { return step(record) }
+        object["order"] = .int(record.order)
+        object["module"] = .string("\(record.module).\(record.method)")
+        object["params"] = record.params
+        object["logs"] = .array(record.logs.map(json))
+        return .object(object)
+    }
+
+    /// One line a step logged.
+    public static func json(_ line: StepLogLine) -> JSONValue {
+        ["time": .string(timestamp(line.time)), "level": .string(line.level.rawValue), "message": .string(line.message)]
     }
 
     /// One step's outcome.

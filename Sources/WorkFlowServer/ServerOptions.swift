@@ -22,7 +22,7 @@ public struct ServerOptions: Sendable, Equatable {
     /// A PEM certificate chain and private key: both set serves HTTPS on every port.
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
-    /// `$WORKFLOW_HOME`, where the initial admin password file is written.
+    /// `$WORKFLOW_HOME`: the initial admin password file and the custom modules (`modules/`).
     public var home: String
     /// How long `POST /flow/<name>/run` (the seed's synchronous run) waits before answering.
     public var synchronousRunTimeout: Duration
@@ -53,4 +53,11 @@ public struct ServerOptions: Sendable, Equatable {
 
     /// Whether HTTPS is on (cookies are then marked `Secure`).
     public var usesTLS: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
+}
+
+extension ServerOptions {
+    /// `$WORKFLOW_HOME/modules`: custom module sources, which backups carry.
+    public var modulesFolder: URL {
+        URL(fileURLWithPath: home).appendingPathComponent("modules")
+    }
 }

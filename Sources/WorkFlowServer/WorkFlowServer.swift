@@ -20,6 +20,7 @@ public struct WorkFlowServer: Sendable {
     public let hub: RunEventHub
     /// Starts the runs of cron schedules; a service of the group.
     public let scheduler: SchedulerService
+    public let metrics: ServerMetrics
     let logger: Logger
     let authenticator: Authenticator
     let hasher: PasswordHasher
@@ -32,7 +33,8 @@ public struct WorkFlowServer: Sendable {
 
     public init(
         store: SQLStore, registry: ModuleRegistry, options: ServerOptions, logger: Logger, node: String,
-        clock: any EngineClock = SystemClock(), now: @escaping @Sendable () -> Date = { Date() }
+        clock: any EngineClock = SystemClock(), now: @escaping @Sendable () -> Date = { Date() },
+        metrics: ServerMetrics = ServerMetrics()
     ) {
         self.store = store
         self.registry = registry
@@ -41,8 +43,9 @@ public struct WorkFlowServer: Sendable {
         self.now = now
         self.clock = clock
         hub = RunEventHub()
+        self.metrics = metrics
         runs = RunService(
-            store: store, registry: registry, hub: hub, clock: clock, logger: logger, node: node,
+            store: store, registry: registry, hub: hub, metrics: metrics, clock: clock, logger: logger, node: node,
             tuning: RunService.Tuning(workers: options.workers))
         authenticator = Authenticator(store: store, now: now)
         hasher = PasswordHasher(cost: options.passwordCost)
@@ -55,6 +58,7 @@ public struct WorkFlowServer: Sendable {
     /// Every route, behind the error shapes and (except health, sign-in and webhook calls) authentication.
     public func router() -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
+        router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware())
         let routes = RouteTable(router: router, protected: router.group().add(middleware: AuthMiddleware(authenticator: authenticator)))
         addRoutes(to: routes)
@@ -89,6 +93,10 @@ public struct WorkFlowServer: Sendable {
         SettingsController(store: store, defaults: options.settingsDefaults, auditor: auditor).addRoutes(to: routes)
         LogsController(store: store).addRoutes(to: routes)
         WebhooksController(store: store, runs: runs, secrets: secrets, auditor: auditor, logger: logger, now: now).addRoutes(to: routes)
+        RunEventsController(store: store, hub: hub, clock: clock, logger: logger).addRoutes(to: routes)
+        MetricsController(metrics: metrics, queue: store, logger: logger).addRoutes(to: routes)
+        BackupController(store: store, registry: registry, auditor: auditor, modulesFolder: options.modulesFolder, now: now)
+            .addRoutes(to: routes)
     }
 
     /// `GET /healthz`: 200 when the store answers, 503 when it does not.
@@ -131,8 +139,13 @@ public struct WorkFlowServer: Sendable {
         // then runs drain while the HTTP servers still answer.
         services.append(RunWorkerService(runs: runs, grace: options.shutdownGrace))
         services.append(scheduler)
+        // A service that ends on its own (the workers after draining, say) lets the others stop
+        // gracefully too, rather than cancelling them mid-request.
+        let configured = services.map {
+            ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .gracefullyShutdownGroup)
+        }
         return ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: configured, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     }
 
     private func httpServer() throws -> HTTPServerBuilder {

@@ -33,14 +33,19 @@ struct ServerHarness {
     static let password = "correct horse battery"
     static let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    static func make() async throws -> ServerHarness {
+    /// `registry`, `clock` and `metrics` replace the built-in modules, real time and a fresh registry.
+    static func make(
+        registry: ModuleRegistry = BuiltinModules.registry(), clock engineClock: any EngineClock = SystemClock(),
+        metrics: ServerMetrics = ServerMetrics()
+    ) async throws -> ServerHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wf-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let store = try await Store.open(url: "sqlite://" + directory.appendingPathComponent("workflow.db").path, logger: quiet)
         let clock = TestNow()
         let options = ServerOptions(home: directory.path, synchronousRunTimeout: .seconds(30), passwordCost: 4)
         let server = WorkFlowServer(
-            store: store, registry: BuiltinModules.registry(), options: options, logger: quiet, node: "test:1", now: clock.function)
+            store: store, registry: registry, options: options, logger: quiet, node: "test:1", clock: engineClock, now: clock.function,
+            metrics: metrics)
         let hash = try await PasswordHasher(cost: 4).hash(password)
         let admin = try await store.createUser(username: "admin", passwordHash: hash, isAdmin: true)
         let key = APIKeyFormat.generate()
@@ -83,6 +88,8 @@ struct Answer: Sendable {
     var status: HTTPResponse.Status
     var headers: HTTPFields
     var text: String
+    /// The body's bytes, for answers that are not text (a backup ZIP).
+    var bytes: [UInt8] = []
     var json: JSONValue { (try? JSONParser.parse(text)) ?? .null }
 }
 
@@ -101,6 +108,23 @@ struct Client: Sendable {
         _ method: HTTPRequest.Method, _ uri: String, as caller: As = .admin, body: String? = nil, headers extra: HTTPFields = [:]
     ) async throws -> Answer {
         var headers = extra
+        if body != nil { headers[.contentType] = "application/json" }
+        return try await execute(method, uri, as: caller, headers: headers, body: body.map { ByteBuffer(string: $0) })
+    }
+
+    /// Sends `body` as it is, with `contentType` (if any).
+    func send(
+        _ method: HTTPRequest.Method, _ uri: String, as caller: As = .admin, bytes body: [UInt8], contentType: String?
+    ) async throws -> Answer {
+        var headers: HTTPFields = [:]
+        if let contentType { headers[.contentType] = contentType }
+        return try await execute(method, uri, as: caller, headers: headers, body: ByteBuffer(bytes: body))
+    }
+
+    private func execute(
+        _ method: HTTPRequest.Method, _ uri: String, as caller: As, headers extra: HTTPFields, body: ByteBuffer?
+    ) async throws -> Answer {
+        var headers = extra
         switch caller {
         case .admin: headers[HTTPField.Name("X-Api-Key")!] = adminKey
         case .nobody: break
@@ -109,9 +133,10 @@ struct Client: Sendable {
             headers[.cookie] = cookie
             if let csrf { headers[HTTPField.Name("X-CSRF-Token")!] = csrf }
         }
-        if body != nil { headers[.contentType] = "application/json" }
-        return try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
-            Answer(status: response.status, headers: response.headers, text: String(buffer: response.body))
+        return try await client.execute(uri: uri, method: method, headers: headers, body: body) { response in
+            Answer(
+                status: response.status, headers: response.headers, text: String(buffer: response.body),
+                bytes: Array(response.body.readableBytesView))
         }
     }
 
@@ -121,3 +146,5 @@ struct Client: Sendable {
 }
 
 let helloSteps: JSONValue = [["name": "greet", "mod": "common.Kt", "method": "prt1", "params": ["msg": "hi ${var.who}"]]]
+/// `helloSteps` with the variable they need.
+let helloDocument: JSONValue = ["procedures": helloSteps, "variables": ["who": "ops"]]

@@ -7,11 +7,7 @@ import WorkFlowEngine
 enum BackupPresentation {
     /// `workflow_backup_<UTC YYYYMMDD_HHMMSS>.zip`, the seed's file name.
     static func defaultFileName(at date: Date) -> String {
-        let stamp = date.formatted(
-            Date.VerbatimFormatStyle(
-                format: "\(year: .defaultDigits)\(month: .twoDigits)\(day: .twoDigits)_\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased))\(minute: .twoDigits)\(second: .twoDigits)",
-                timeZone: .gmt, calendar: Calendar(identifier: .gregorian)))
-        return "workflow_backup_\(stamp).zip"
+        BackupLayout.fileName(at: date)
     }
 
     // MARK: - backup
@@ -64,7 +60,7 @@ enum BackupPresentation {
             let document: JSONValue = [
                 "status": false,
                 "error": .string("\(file) cannot be restored; nothing was written"),
-                "problems": .array(problems.map { ["entry": $0.entry.map(JSONValue.string) ?? .null, "message": .string($0.message)] }),
+                "problems": .array(problems.map(\.json)),
             ]
             context.console.out(JSONWriter.prettyString(from: document) + "\n")
         } else {
@@ -74,24 +70,8 @@ enum BackupPresentation {
         return ExitCode(WorkFlowCommand.invalidExitCode)
     }
 
-    static func json(_ plan: RestorePlan, manifest: BackupManifest, failures: [BackupProblem], dryRun: Bool) -> JSONValue {
-        func item(_ item: RestoreItem) -> JSONValue {
-            [
-                "kind": .string(item.kind.rawValue), "name": .string(item.name), "entry": .string(item.entry),
-                "change": .string(item.change.rawValue), "detail": item.detail.map(JSONValue.string) ?? .null,
-            ]
-        }
-        return [
-            "status": .bool(failures.isEmpty),
-            "dry_run": .bool(dryRun),
-            "backup": [
-                "created_at": .string(manifest.createdAt), "created_by": .string(manifest.createdBy),
-                "format_version": manifest.formatVersion.map(JSONValue.int) ?? .null,
-            ],
-            "items": .array(plan.items.map(item)),
-            "ignored_sections": .array(plan.ignoredSections.map { .string($0.rawValue) }),
-            "failures": .array(failures.map { ["entry": $0.entry.map(JSONValue.string) ?? .null, "message": .string($0.message)] }),
-        ]
+    static func json(_ plan: RestorePlan, failures: [BackupProblem], dryRun: Bool) -> JSONValue {
+        plan.report(failures: failures, dryRun: dryRun)
     }
 
     static func text(_ plan: RestorePlan, manifest: BackupManifest, file: String, failures: [BackupProblem], dryRun: Bool) -> String {

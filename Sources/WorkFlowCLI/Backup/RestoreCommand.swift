@@ -40,7 +40,7 @@ struct RestoreCommand: AsyncParsableCommand {
                 throw BackupPresentation.fail(error, file: file, context: context)
             }
             if dryRun {
-                context.output(BackupPresentation.json(plan, manifest: archive.manifest, failures: [], dryRun: true)) {
+                context.output(BackupPresentation.json(plan, failures: [], dryRun: true)) {
                     BackupPresentation.text(plan, manifest: archive.manifest, file: file, failures: [], dryRun: true)
                 }
                 return
@@ -48,7 +48,7 @@ struct RestoreCommand: AsyncParsableCommand {
             let fileName = URL(fileURLWithPath: file).lastPathComponent
             let source = archive.manifest.createdAt.isEmpty ? fileName : "\(fileName) (\(archive.manifest.createdAt))"
             let result = await restorer.apply(plan, author: CommandAuthor.current, source: source)
-            context.output(BackupPresentation.json(plan, manifest: archive.manifest, failures: result.failures, dryRun: false)) {
+            context.output(BackupPresentation.json(plan, failures: result.failures, dryRun: false)) {
                 BackupPresentation.text(plan, manifest: archive.manifest, file: file, failures: result.failures, dryRun: false)
             }
             if !result.failures.isEmpty { throw ExitCode(1) }

@@ -51,12 +51,13 @@ enum OpenAPIDocument {
 
     private static func operation(_ route: RouteInfo) -> JSONValue {
         let errorSchema: JSONValue = route.tag == "seed" ? ["$ref": "#/components/schemas/SeedError"] : ["$ref": "#/components/schemas/Error"]
+        let answer: JSONValue = route.produces == "application/json" ? [:] : schema(route.produces)
         var operation: JSONObject = [
             "summary": .string(route.summary),
             "tags": [.string(route.tag)],
             "operationId": .string(operationID(route)),
             "responses": [
-                "2XX": ["description": "Success", "content": ["application/json": ["schema": [:]]]],
+                "2XX": ["description": "Success", "content": [route.produces: ["schema": answer]]],
                 "default": ["description": "An error", "content": ["application/json": ["schema": errorSchema]]],
             ],
         ]
@@ -65,10 +66,22 @@ enum OpenAPIDocument {
                 route.parameters.map { ["name": .string($0), "in": "path", "required": true, "schema": ["type": "string"]] })
         }
         if route.method == .post || route.method == .put {
-            operation["requestBody"] = ["required": false, "content": ["application/json": ["schema": ["type": "object"]]]]
+            var content: JSONObject = [:]
+            for type in route.consumes { content[type] = ["schema": schema(type)] }
+            operation["requestBody"] = ["required": false, "content": .object(content)]
         }
         if !route.authenticated { operation["security"] = [] }
         return .object(operation)
+    }
+
+    /// A body's schema by its media type: JSON objects, a form with a `file`, or bytes or text.
+    private static func schema(_ mediaType: String) -> JSONValue {
+        switch mediaType {
+        case "application/json": ["type": "object"]
+        case "multipart/form-data": ["type": "object", "properties": ["file": ["type": "string", "contentMediaType": "application/zip"]]]
+        case let type where type.hasPrefix("text/"): ["type": "string"]
+        default: ["type": "string", "contentMediaType": .string(mediaType)]
+        }
     }
 
     /// `get_api_v1_flows_name`: unique per method and path.

@@ -8,6 +8,10 @@ public struct RouteInfo: Sendable, Hashable {
     public var path: String
     public var summary: String
     public var authenticated: Bool
+    /// The media type of a successful answer.
+    public var produces: String = "application/json"
+    /// The media types a request body may have (POST and PUT).
+    public var consumes: [String] = ["application/json"]
 
     /// The OpenAPI form of the path: `/flow/{name}`.
     public var openAPIPath: String {
@@ -27,7 +31,7 @@ public struct RouteInfo: Sendable, Hashable {
         let parts = path.split(separator: "/")
         if parts.count >= 3, parts[0] == "api", parts[1] == "v1" { return String(parts[2]) }
         if parts.first == "hooks" { return "hooks" }
-        if parts.first == "api" || parts.first == "healthz" { return "system" }
+        if parts.first == "api" || parts.first == "healthz" || parts.first == "metrics" { return "system" }
         return "seed"
     }
 }
@@ -46,12 +50,15 @@ final class RouteTable {
         self.protected = protected
     }
 
-    /// Adds a route that needs credentials (all but health and sign-in).
+    /// Adds a route that needs credentials (all but health and sign-in). `produces` and
+    /// `consumes` are media types, for the OpenAPI document.
     func add(
-        _ method: HTTPRequest.Method, _ path: String, _ summary: String,
+        _ method: HTTPRequest.Method, _ path: String, _ summary: String, produces: String = "application/json",
+        consumes: [String] = ["application/json"],
         _ handler: @Sendable @escaping (Request, AppRequestContext) async throws -> some ResponseGenerator
     ) {
-        routes.append(RouteInfo(method: method, path: path, summary: summary, authenticated: true))
+        routes.append(
+            RouteInfo(method: method, path: path, summary: summary, authenticated: true, produces: produces, consumes: consumes))
         protected.on(RouterPath(path), method: method, use: handler)
     }
 

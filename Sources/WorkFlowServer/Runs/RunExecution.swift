@@ -9,6 +9,7 @@ struct RunExecution: Sendable {
     let store: SQLStore
     let registry: ModuleRegistry
     let hub: RunEventHub
+    let metrics: ServerMetrics
     let clock: any EngineClock
     let logger: Logger
 
@@ -20,8 +21,10 @@ struct RunExecution: Sendable {
     ) async -> RunResult {
         var logger = logger
         logger[metadataKey: "run.id"] = "\(runID)"
+        // The hub comes last: whoever it tells finds the event already stored and counted.
         let recorder = FanOutRecorder([
-            StoreRunRecorder(store: store, runID: runID, claimedBy: claimedBy, logger: logger), HubRecorder(hub: hub, runID: runID),
+            StoreRunRecorder(store: store, runID: runID, claimedBy: claimedBy, logger: logger), RunMetricsRecorder(metrics: metrics),
+            HubRecorder(hub: hub, runID: runID),
         ])
         let executor = Executor(registry: registry, clock: clock, logger: logger)
         do {

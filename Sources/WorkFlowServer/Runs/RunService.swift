@@ -26,22 +26,27 @@ public actor RunService {
         public var pollInterval: Duration
         /// How often expired leases are reaped.
         public var reapInterval: Duration
+        /// What the workers' own waits (polling, heartbeat, reaping, the shutdown grace) sleep on:
+        /// real time, even when runs are given a manual clock in tests.
+        public var timers: any EngineClock
 
         public init(
             workers: Int = 8, leaseDuration: Duration = .seconds(30), heartbeatInterval: Duration = .seconds(10),
-            pollInterval: Duration = .seconds(1), reapInterval: Duration = .seconds(10)
+            pollInterval: Duration = .seconds(1), reapInterval: Duration = .seconds(10), timers: any EngineClock = SystemClock()
         ) {
             self.workers = max(1, workers)
             self.leaseDuration = leaseDuration
             self.heartbeatInterval = heartbeatInterval
             self.pollInterval = pollInterval
             self.reapInterval = reapInterval
+            self.timers = timers
         }
     }
 
     let store: SQLStore
     let registry: ModuleRegistry
     let hub: RunEventHub
+    let metrics: ServerMetrics
     let clock: any EngineClock
     let logger: Logger
     let node: String
@@ -54,12 +59,13 @@ public actor RunService {
     private var waiter: CheckedContinuation<Void, Never>?
 
     public init(
-        store: SQLStore, registry: ModuleRegistry, hub: RunEventHub, clock: any EngineClock = SystemClock(), logger: Logger,
-        node: String, tuning: Tuning = Tuning()
+        store: SQLStore, registry: ModuleRegistry, hub: RunEventHub, metrics: ServerMetrics, clock: any EngineClock = SystemClock(),
+        logger: Logger, node: String, tuning: Tuning = Tuning()
     ) {
         self.store = store
         self.registry = registry
         self.hub = hub
+        self.metrics = metrics
         self.clock = clock
         self.logger = logger
         self.node = node
@@ -189,7 +195,7 @@ public actor RunService {
         let running = tasks
         guard !running.isEmpty else { return }
         logger.info("waiting for running runs to finish", metadata: ["runs": "\(running.count)", "grace": "\(grace)"])
-        let clock = clock
+        let clock = tuning.timers
         let drained = await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 for task in running.values { await task.value }
@@ -231,7 +237,7 @@ public actor RunService {
     }
 
     private func execute(_ claimed: ClaimedRun) {
-        let execution = RunExecution(store: store, registry: registry, hub: hub, clock: clock, logger: logger)
+        let execution = RunExecution(store: store, registry: registry, hub: hub, metrics: metrics, clock: clock, logger: logger)
         let store = store
         let node = node
         tasks[claimed.runID] = Task {
@@ -280,7 +286,7 @@ public actor RunService {
     private func every(_ interval: Duration, _ body: @Sendable () async -> Void) async {
         while !stopped {
             await body()
-            try? await clock.sleep(for: interval)
+            try? await tuning.timers.sleep(for: interval)
         }
     }
 
@@ -302,7 +308,7 @@ public actor RunService {
             wakePending = false
             return
         }
-        let clock = clock
+        let clock = tuning.timers
         let interval = tuning.pollInterval
         let timer = Task { [weak self] in
             try? await clock.sleep(for: interval)
