@@ -8,7 +8,7 @@ import WorkFlowStore
 public enum Presentation {
     /// `2026-11-28T03:04:05.678Z`.
     public static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
+        UTCText.iso8601(date)
     }
 
     public static func timestamp(_ date: Date?) -> JSONValue {

@@ -35,6 +35,7 @@ struct AuthTests {
     @Test("API keys: X-Api-Key and Bearer work; wrong, malformed, disabled keys and disabled owners do not")
     func apiKeys() async throws {
         let harness = try await ServerHarness.make()
+        let firstUse = harness.clock.now
         try await harness.test { client in
             var r = try await client.send(.get, "/api/v1/auth/me")
             #expect(r.status == .ok)
@@ -49,7 +50,11 @@ struct AuthTests {
             r = try await client.send(.get, "/flow", as: .key("not-a-key"))
             #expect(r.status == .unauthorized)
 
+            // Changed by another process (straight in the store): believed for a few seconds more.
             try await harness.store.setAPIKeyEnabled(name: "admin-key", false)
+            r = try await client.send(.get, "/flow")
+            #expect(r.status == .ok)
+            harness.clock.advance(Authenticator.keyCacheLifetime)
             r = try await client.send(.get, "/flow")
             #expect(r.status == .unauthorized)
             #expect(r.json["error"] == "API key 'admin-key' is disabled")
@@ -63,7 +68,32 @@ struct AuthTests {
             r = try await client.send(.get, "/flow")
             #expect(r.status == .ok)
             let key = try await harness.store.apiKeys().first { $0.name == "admin-key" }
-            #expect(key?.lastUsedAt == harness.clock.now)
+            // Written at most once a minute per key.
+            #expect(key?.lastUsedAt == firstUse)
+        }
+    }
+
+    @Test("a key disabled or deleted through the API stops working at once")
+    func keyChangesApplyAtOnce() async throws {
+        let harness = try await ServerHarness.make()
+        let other = try await harness.userKey("other")
+        try await harness.test { client in
+            var r = try await client.send(.get, "/flow", as: .key(other))
+            #expect(r.status == .ok)
+            r = try await client.send(.post, "/api/v1/apikeys/other-key/disable")
+            #expect(r.status == .ok, "\(r.text)")
+            r = try await client.send(.get, "/flow", as: .key(other))
+            #expect(r.status == .unauthorized)
+            #expect(r.json["error"] == "API key 'other-key' is disabled")
+
+            r = try await client.send(.post, "/api/v1/apikeys/other-key/enable")
+            r = try await client.send(.get, "/flow", as: .key(other))
+            #expect(r.status == .ok)
+            r = try await client.send(.delete, "/api/v1/apikeys/other-key")
+            #expect(r.status == .noContent, "\(r.text)")
+            r = try await client.send(.get, "/flow", as: .key(other))
+            #expect(r.status == .unauthorized)
+            #expect(r.json["error"] == "invalid API key")
         }
     }
 

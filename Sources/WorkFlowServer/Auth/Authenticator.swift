@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Synchronization
 import WorkFlowStore
 
 /// Finds who is calling: an API key (`X-Api-Key: …` or `Authorization: Bearer …`) or a browser
@@ -12,14 +13,27 @@ public struct Authenticator: Sendable {
     /// How long a browser session lasts.
     public static let sessionLifetime: TimeInterval = 12 * 60 * 60
 
+    /// How long a checked API key is believed without asking the store again. A key disabled or
+    /// deleted through this server stops working at once; through another process (the command
+    /// line, another node) within this time.
+    public static let keyCacheLifetime: TimeInterval = 5
+
     let store: SQLStore
     let now: @Sendable () -> Date
     let keyUse: KeyUseRecorder
+    let checkedKeys: CheckedKeyCache
 
     public init(store: SQLStore, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.now = now
         self.keyUse = KeyUseRecorder(store: store)
+        self.checkedKeys = CheckedKeyCache()
+    }
+
+    /// Forgets every checked key, so the next request of each asks the store. Called when a key
+    /// or user changes.
+    func forgetCheckedKeys() {
+        checkedKeys.removeAll()
     }
 
     /// The caller, `nil` when the request carries no credentials, or a 401 when it carries bad ones.
@@ -45,17 +59,24 @@ public struct Authenticator: Sendable {
     }
 
     func identify(apiKey key: String) async throws -> Identity {
-        guard let prefix = APIKeyFormat.prefix(of: key), let (stored, hash) = try await store.apiKey(prefix: prefix),
-            SecretTokens.constantTimeEquals(hash, SecretTokens.sha256Hex(key))
-        else {
+        guard let prefix = APIKeyFormat.prefix(of: key) else { throw APIError.unauthorized("invalid API key") }
+        let presentedHash = SecretTokens.sha256Hex(key)
+        let time = now()
+        if let (identity, keyID) = checkedKeys.lookup(presentedHash, at: time) {
+            await keyUse.used(keyID, at: time)
+            return identity
+        }
+        guard let (stored, hash) = try await store.apiKey(prefix: prefix), SecretTokens.constantTimeEquals(hash, presentedHash) else {
             throw APIError.unauthorized("invalid API key")
         }
         guard stored.enabled else { throw APIError.unauthorized("API key '\(stored.name)' is disabled") }
         guard let user = try await store.user(named: stored.username), user.enabled else {
             throw APIError.unauthorized("the owner of API key '\(stored.name)' is disabled")
         }
-        await keyUse.used(stored.id, at: now())
-        return Identity(user: user, method: .apiKey(name: stored.name))
+        let identity = Identity(user: user, method: .apiKey(name: stored.name))
+        checkedKeys.remember(presentedHash, identity: identity, keyID: stored.id, until: time.addingTimeInterval(Self.keyCacheLifetime))
+        await keyUse.used(stored.id, at: time)
+        return identity
     }
 
     func identify(sessionToken token: String) async throws -> Identity {
@@ -68,20 +89,61 @@ public struct Authenticator: Sendable {
     }
 }
 
+/// API keys found valid in the last few seconds, by the hash of the presented key: two reads
+/// of the store per request (the key, then its owner) would cost more than most requests.
+final class CheckedKeyCache: Sendable {
+    /// Beyond this many keys the cache starts afresh; callers with that many keys at once are
+    /// not the case it is for.
+    static let capacity = 10_000
+
+    private struct Entry {
+        var identity: Identity
+        var keyID: Int64
+        var expires: Date
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+
+    func lookup(_ keyHash: String, at time: Date) -> (Identity, keyID: Int64)? {
+        entries.withLock { entries in
+            guard let entry = entries[keyHash] else { return nil }
+            guard entry.expires > time else {
+                entries[keyHash] = nil
+                return nil
+            }
+            return (entry.identity, entry.keyID)
+        }
+    }
+
+    func remember(_ keyHash: String, identity: Identity, keyID: Int64, until expires: Date) {
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[keyHash] = Entry(identity: identity, keyID: keyID, expires: expires)
+        }
+    }
+
+    func removeAll() {
+        entries.withLock { $0.removeAll() }
+    }
+}
+
 /// Writes an API key's `last_used` at most once a minute per key: a write on every request would
 /// cost more than the request on SQLite.
-actor KeyUseRecorder {
+final class KeyUseRecorder: Sendable {
     private let store: SQLStore
-    private var lastWritten: [Int64: Date] = [:]
+    private let lastWritten = Mutex<[Int64: Date]>([:])
 
     init(store: SQLStore) {
         self.store = store
     }
 
     func used(_ id: Int64, at time: Date) async {
-        if let last = lastWritten[id], time.timeIntervalSince(last) < 60 { return }
-        lastWritten[id] = time
-        try? await store.recordAPIKeyUse(id: id, at: time)
+        let due = lastWritten.withLock { lastWritten in
+            if let last = lastWritten[id], time.timeIntervalSince(last) < 60 { return false }
+            lastWritten[id] = time
+            return true
+        }
+        if due { try? await store.recordAPIKeyUse(id: id, at: time) }
     }
 }
 

@@ -15,7 +15,20 @@ enum SecretTokens {
     /// The SHA-256 of `text` in lower-case hex. Fit for high-entropy secrets (API keys, session
     /// tokens); passwords use bcrypt (``PasswordHasher``).
     static func sha256Hex(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: Data(text.utf8)))
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// `bytes` in lower-case hex. (`String(format:)` per byte cost a tenth of a request's time.)
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        for byte in bytes {
+            text.append(hexDigits[Int(byte >> 4)])
+            text.append(hexDigits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// Compares two strings in time that depends only on their lengths.

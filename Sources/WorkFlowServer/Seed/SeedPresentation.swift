@@ -61,19 +61,11 @@ enum SeedPresentation {
 
     /// `Wed, 25 Feb 2026 10:00:00 GMT`.
     static func rfc1123(_ date: Date) -> String {
-        date.formatted(
-            Date.VerbatimFormatStyle(
-                format: "\(weekday: .abbreviated), \(day: .twoDigits) \(month: .abbreviated) \(year: .defaultDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits) GMT",
-                locale: Locale(identifier: "en_US_POSIX"), timeZone: .gmt, calendar: Calendar(identifier: .gregorian)))
+        UTCText.rfc1123(date)
     }
 
     /// Python's `str(datetime)`: `2026-02-25 10:00:00.123000` (UTC).
     static func pythonTime(_ date: Date) -> String {
-        let base = date.formatted(
-            Date.VerbatimFormatStyle(
-                format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits)",
-                timeZone: .gmt, calendar: Calendar(identifier: .gregorian)))
-        let milliseconds = Int((date.timeIntervalSince1970 * 1000).rounded()) % 1000
-        return base + "." + String(format: "%03d000", (milliseconds + 1000) % 1000)
+        UTCText.python(date)
     }
 }

@@ -28,6 +28,7 @@ struct ModulesController {
 struct APIKeysController {
     let store: SQLStore
     let auditor: Auditor
+    let authenticator: Authenticator
 
     func addRoutes(to routes: RouteTable) {
         routes.add(.get, "/api/v1/apikeys", "List API keys") { _, context in
@@ -53,6 +54,7 @@ struct APIKeysController {
             try context.require(.admin)
             let name = try context.parameters.require("name")
             try await store.deleteAPIKey(name: name)
+            authenticator.forgetCheckedKeys()
             await auditor.record(context, action: "delete", targetType: "apikey", targetName: name)
             return Response(status: .noContent)
         }
@@ -62,6 +64,7 @@ struct APIKeysController {
         try context.require(.admin)
         let name = try context.parameters.require("name")
         try await store.setAPIKeyEnabled(name: name, enabled)
+        authenticator.forgetCheckedKeys()
         await auditor.record(context, action: enabled ? "enable" : "disable", targetType: "apikey", targetName: name)
         guard let key = try await store.apiKeys().first(where: { $0.name == name }) else { throw APIError.notFound("API key '\(name)' does not exist") }
         return JSONResponse(Presentation.json(key))

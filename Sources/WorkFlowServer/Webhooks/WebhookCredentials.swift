@@ -47,7 +47,7 @@ public enum WebhookSignature {
     /// The header value for `body` signed with `secret`.
     public static func sign(_ body: some DataProtocol, secret: String) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
-        return scheme + code.map { String(format: "%02x", $0) }.joined()
+        return scheme + SecretTokens.hex(code)
     }
 
     /// Whether `header` is a correct signature of `body`. The comparison of the codes takes the
