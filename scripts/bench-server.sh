@@ -3,17 +3,19 @@
 # --db-url URL): GET /flow requests per second and latency with 100 connections (wrk), and
 # 3-step runs per second end to end through POST /api/v1/flows/<name>/runs (queued, claimed,
 # executed and recorded). Targets: p99 under 10 ms; at least 1,000 runs/s on SQLite.
-#   scripts/bench-server.sh [--seconds N] [--db-url URL] [--bin PATH-TO-RELEASE-workflow]
+#   scripts/bench-server.sh [--seconds N] [--workers N] [--db-url URL] [--bin PATH-TO-RELEASE-workflow]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 seconds=10
+workers=64
 db_url=""
 bin=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
+    --workers) workers="$2"; shift 2 ;;
     --db-url) db_url="$2"; shift 2 ;;
     --bin) bin="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -49,7 +51,7 @@ cat > "$home/three.json" <<'JSON'
 JSON
 "$bin" flow import "$home/three.json" --name three --replace >/dev/null
 
-"$bin" serve --port "$port" --api-port 0 --workers 16 >"$home/serve.log" 2>&1 &
+"$bin" serve --port "$port" --api-port 0 --workers "$workers" >"$home/serve.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
   grep -q "WorkFlow is listening" "$home/serve.log" 2>/dev/null && break

@@ -32,6 +32,9 @@ public struct ServerOptions: Sendable, Equatable {
     public var passwordCost: UInt8
     /// The configuration's values for the system settings, which stored settings override.
     public var settingsDefaults: EffectiveSettings
+    /// How long a step's change may wait to be written with later ones; `nil` writes each at
+    /// once (see ``StoreRunRecorder``).
+    public var stepWriteDelay: Duration? = .milliseconds(100)
 
     public init(
         web: Listener = Listener(host: "127.0.0.1", port: 5002), api: Listener? = Listener(host: "127.0.0.1", port: 5001),

@@ -46,7 +46,7 @@ public struct WorkFlowServer: Sendable {
         self.metrics = metrics
         runs = RunService(
             store: store, registry: registry, hub: hub, metrics: metrics, clock: clock, logger: logger, node: node,
-            tuning: RunService.Tuning(workers: options.workers))
+            tuning: RunService.Tuning(workers: options.workers, stepWriteDelay: options.stepWriteDelay))
         authenticator = Authenticator(store: store, now: now)
         hasher = PasswordHasher(cost: options.passwordCost)
         throttle = LoginThrottle(now: now)
@@ -89,7 +89,7 @@ public struct WorkFlowServer: Sendable {
         RunsController(store: store, runs: runs, auditor: auditor).addRoutes(to: routes)
         SchedulesController(store: store, scheduler: scheduler, defaults: options.settingsDefaults, auditor: auditor, now: now).addRoutes(to: routes)
         ModulesController(registry: registry).addRoutes(to: routes)
-        APIKeysController(store: store, auditor: auditor).addRoutes(to: routes)
+        APIKeysController(store: store, auditor: auditor, authenticator: authenticator).addRoutes(to: routes)
         SettingsController(store: store, defaults: options.settingsDefaults, auditor: auditor).addRoutes(to: routes)
         LogsController(store: store).addRoutes(to: routes)
         WebhooksController(store: store, runs: runs, secrets: secrets, auditor: auditor, logger: logger, now: now).addRoutes(to: routes)

@@ -2,7 +2,7 @@ import Foundation
 import WorkFlowEngine
 
 /// A run a worker claimed: everything it needs to execute the run, and its lease.
-public struct ClaimedRun: Sendable, Hashable {
+public struct ClaimedRun: Sendable, Equatable {
     public var runID: Int64
     /// The workflow's name when the run was enqueued.
     public var flowName: String
@@ -19,10 +19,13 @@ public struct ClaimedRun: Sendable, Hashable {
     public var startedAt: Date
     /// The worker must renew the lease (``RunQueue/renewLeases(node:runIDs:until:)``) before this.
     public var leaseExpiresAt: Date
+    /// For a run that resumes an earlier one, the steps it takes as done (queued with it); empty
+    /// for a new run.
+    public var reusedSteps: [StepRecord]
 
     public init(
         runID: Int64, flowName: String, flowVersion: Int?, document: JSONObject, inputs: JSONObject, trigger: RunTrigger,
-        triggeredBy: String?, attempt: Int, startedAt: Date, leaseExpiresAt: Date
+        triggeredBy: String?, attempt: Int, startedAt: Date, leaseExpiresAt: Date, reusedSteps: [StepRecord] = []
     ) {
         self.runID = runID
         self.flowName = flowName
@@ -34,6 +37,7 @@ public struct ClaimedRun: Sendable, Hashable {
         self.attempt = attempt
         self.startedAt = startedAt
         self.leaseExpiresAt = leaseExpiresAt
+        self.reusedSteps = reusedSteps
     }
 }
 
@@ -101,7 +105,7 @@ public struct QueueDepth: Sendable, Hashable {
 ///
 /// A run enters as `queued` with a queue entry, written in one transaction. A worker claims it,
 /// which marks it `running` under a lease the worker renews while it executes; the run's end
-/// (``RunStore/finishRun(runID:result:)`` or ``finishClaimedRun(runID:node:result:rewritingSteps:)``)
+/// (``RunStore/finishRun(runID:result:)`` or ``finishClaimedRun(runID:node:result:writingSteps:)``)
 /// removes the entry. When a worker dies, its leases expire and the reaper fails or requeues
 /// the run as its workflow's ``InterruptPolicy`` says. So no run is lost or left running.
 ///
@@ -124,9 +128,10 @@ public protocol RunQueue: Sendable {
     /// Extends the leases `node` still holds on `runIDs` until `until`; reports the runs it lost.
     func renewLeases(node: String, runIDs: [Int64], until: Date) async throws(StoreError) -> LeaseRenewal
 
-    /// Records how a claimed run ended and removes its queue entry, in one transaction, but only
-    /// while `node` still holds it: returns `false`, writing nothing, when the lease was lost.
-    func finishClaimedRun(runID: Int64, node: String, result: RunResult, rewritingSteps: Bool) async throws(StoreError) -> Bool
+    /// Records how a claimed run ended, with the step rows in `steps`, and removes its queue
+    /// entry, in one transaction, but only while `node` still holds it: returns `false`, writing
+    /// nothing, when the lease was lost.
+    func finishClaimedRun(runID: Int64, node: String, result: RunResult, writingSteps steps: [StepRecord]) async throws(StoreError) -> Bool
 
     /// Cancels a waiting run at once, or asks the worker of a running run to cancel it.
     func cancelRun(id: Int64, reason: String?, now: Date) async throws(StoreError) -> RunCancellation

@@ -72,7 +72,8 @@ public protocol RunStore: Sendable {
     func recordStepStarted(runID: Int64, step: StepRecord) async throws(StoreError)
     func recordStepFinished(runID: Int64, step: StepRecord) async throws(StoreError)
     func finishRun(runID: Int64, result: RunResult) async throws(StoreError)
-    func finishRun(runID: Int64, result: RunResult, rewritingSteps: Bool) async throws(StoreError)
+    func finishRun(runID: Int64, result: RunResult, writingSteps steps: [StepRecord]) async throws(StoreError)
+    func recordProgress(runID: Int64, startedAt: Date?, steps: [StepRecord]) async throws(StoreError)
     func run(id: Int64) async throws(StoreError) -> StoredRun?
     func runDocument(id: Int64) async throws(StoreError) -> JSONObject?
     func steps(runID: Int64) async throws(StoreError) -> [StepRecord]

@@ -269,16 +269,32 @@ extension SQLStore: AuthStore {
     // MARK: Audit log
 
     /// Appends one audit entry.
+    ///
+    /// Entries written at the same moment share one statement (see ``GroupCommit``).
     public func appendAudit(_ entry: AuditEntry) async throws(StoreError) {
-        try await StoreError.wrapping("write an audit entry") {
-            try await database.withWriter { session in
-                try await session.run(
-                    """
-                    INSERT INTO audit_log (time, actor, action, target_type, target_name, client_ip, detail)
-                    VALUES (\(bind: StoreTime.milliseconds(entry.time)), \(bind: entry.actor), \(bind: entry.action),
-                        \(bind: entry.targetType), \(bind: entry.targetName), \(bind: entry.clientIP), \(bind: JSONColumn.text(entry.detail)))
-                    """)
+        try await runWrites.audit.submit(entry) { [self] batch in await writeAuditEntries(batch) }.get()
+    }
+
+    private func writeAuditEntries(_ batch: [AuditEntry]) async -> [Result<Void, StoreError>] {
+        do {
+            try await StoreError.wrapping(batch.count == 1 ? "write an audit entry" : "write \(batch.count) audit entries") {
+                try await database.withWriter { session in
+                    let rows = batch.map { entry -> SQLQueryString in
+                        """
+                        (\(bind: StoreTime.milliseconds(entry.time)), \(bind: entry.actor), \(bind: entry.action), \(bind: entry.targetType),
+                         \(bind: entry.targetName), \(bind: entry.clientIP), \(bind: JSONColumn.text(entry.detail)))
+                        """
+                    }
+                    try await session.run(
+                        """
+                        INSERT INTO audit_log (time, actor, action, target_type, target_name, client_ip, detail)
+                        VALUES \(rows.joined(separator: ", "))
+                        """)
+                }
             }
+            return Array(repeating: .success(()), count: batch.count)
+        } catch {
+            return Array(repeating: .failure(error), count: batch.count)
         }
     }
 

@@ -31,20 +31,7 @@ extension SQLStore: RunQueue {
             id: 0, flowName: flowName, flowVersion: flowVersion, trigger: trigger, triggeredBy: triggeredBy, inputs: inputs,
             status: .queued, createdAt: StoreTime.date(StoreTime.milliseconds(now)), startedAt: nil, endedAt: nil,
             durationMs: nil, error: nil, node: nil)
-        return try await StoreError.wrapping("enqueue a run of workflow '\(flowName)'") {
-            try await database.withSession { session in
-                let inserted = try await insertRun(session, run, document: document)
-                if !reusedSteps.isEmpty {
-                    try await upsertSteps(session, runID: inserted.id, steps: reusedSteps)
-                }
-                try await session.run(
-                    """
-                    INSERT INTO run_queue (run_id, priority, enqueued_at, attempts)
-                    VALUES (\(bind: inserted.id), \(bind: priority), \(bind: StoreTime.milliseconds(now)), \(bind: 0))
-                    """)
-                return inserted
-            }
-        }
+        return try await enqueue(QueuedRun(run: run, document: document, priority: priority, reusedSteps: reusedSteps))
     }
 
     /// Queues a run that resumes an earlier one: `reusedSteps` (the earlier run's successful
@@ -103,22 +90,13 @@ extension SQLStore: RunQueue {
         return LeaseRenewal(held: held.sorted(), lost: lost)
     }
 
-    /// Records a claimed run's end and removes its queue entry, if `node` still holds it.
+    /// Records a claimed run's end (with the step rows in `steps`) and removes its queue entry,
+    /// if `node` still holds it; in one transaction shared with other runs ending at the same
+    /// moment (see ``GroupCommit``).
     public func finishClaimedRun(
-        runID: Int64, node: String, result: RunResult, rewritingSteps: Bool
+        runID: Int64, node: String, result: RunResult, writingSteps steps: [StepRecord]
     ) async throws(StoreError) -> Bool {
-        try await StoreError.wrapping("record the end of run \(runID) on node '\(node)'") {
-            try await database.withSession { session in
-                let entry = try await session.first(
-                    """
-                    SELECT run_id FROM run_queue WHERE run_id = \(bind: runID) AND claimed_by = \(bind: node)\(lock(session, .row))
-                    """)
-                guard entry != nil else { return false }
-                try await session.run("DELETE FROM run_queue WHERE run_id = \(bind: runID)")
-                try await writeRunEnd(session, runID: runID, result: result, rewritingSteps: rewritingSteps)
-                return true
-            }
-        }
+        try await finish(RunEnd(runID: runID, node: node, result: result, steps: steps))
     }
 
     /// Cancels a waiting run (ending `now`, with `reason` as its error), or records a cancel
@@ -338,6 +316,17 @@ extension SQLStore: RunQueue {
                 trigger: try row.enumValue("trigger", table: "runs", as: RunTrigger.self),
                 triggeredBy: try row.optionalString("triggered_by"), attempt: attempts[runID] ?? 1,
                 startedAt: StoreTime.date(nowMs), leaseExpiresAt: StoreTime.date(leaseUntil))
+        }
+        // Resumed runs were queued with the steps they take as done; one read for the batch.
+        for row in try await session.all(
+            """
+            SELECT \(unsafeRaw: Self.stepColumns) FROM run_steps
+            WHERE run_id IN (\(binds: runIDs)) AND status = \(bind: StepStatus.success.rawValue)
+            ORDER BY run_id, step_order
+            """)
+        {
+            let step = try StepRecord(row: row)
+            claimed[try row.int64("run_id")]?.reusedSteps.append(step)
         }
         return runIDs.compactMap { claimed[$0] }
     }

@@ -9,7 +9,7 @@ extension SQLStore: RunStore {
         duration_ms, error, node
         """
 
-    private static let stepColumns =
+    static let stepColumns =
         "run_id, step_order, name, module, method, params, status, attempts, started_at, ended_at, duration_ms, result, error, logs"
 
     /// Statements stay under SQLite's historical limit of 999 bound values.
@@ -97,37 +97,41 @@ extension SQLStore: RunStore {
 
     /// Writes how the run ended, and every step as the result reports it, in one transaction.
     public func finishRun(runID: Int64, result: RunResult) async throws(StoreError) {
-        try await finishRun(runID: runID, result: result, rewritingSteps: true)
+        try await finishRun(runID: runID, result: result, writingSteps: result.steps)
     }
 
-    /// Writes how the run ended; with `rewritingSteps`, also every step as the result reports it.
-    /// A recorder whose step writes all succeeded skips the rewrite: the rows already hold the
-    /// truth, and rewriting a long run's steps costs as much as recording them did.
+    /// Writes how the run ended and the step rows in `steps` (those not yet written as they are),
+    /// and removes its queue entry, in one transaction (shared with other runs ending at the same
+    /// moment; see ``GroupCommit``). A recorder passes only the steps it has not written:
+    /// rewriting a long run's steps would cost as much as recording them did.
     ///
-    /// A run from the queue leaves it in the same transaction; see also
-    /// ``RunQueue/finishClaimedRun(runID:node:result:rewritingSteps:)``, which first checks the lease.
-    public func finishRun(runID: Int64, result: RunResult, rewritingSteps: Bool) async throws(StoreError) {
-        try await StoreError.wrapping("record the end of run \(runID)") {
-            try await database.withSession { session in
-                // The queue entry first: every path takes the entry's lock before the run's.
-                try await session.run("DELETE FROM run_queue WHERE run_id = \(bind: runID)")
-                try await writeRunEnd(session, runID: runID, result: result, rewritingSteps: rewritingSteps)
+    /// See also ``RunQueue/finishClaimedRun(runID:node:result:writingSteps:)``, which first checks the lease.
+    public func finishRun(runID: Int64, result: RunResult, writingSteps steps: [StepRecord]) async throws(StoreError) {
+        _ = try await finish(RunEnd(runID: runID, node: nil, result: result, steps: steps))
+    }
+
+    /// Writes, in one transaction, what a running run did since its last write: its start (when
+    /// `startedAt` is given) and the step rows in `steps`. Throws ``StoreError/runNotFound(_:)``
+    /// for an unknown run.
+    public func recordProgress(runID: Int64, startedAt: Date?, steps: [StepRecord]) async throws(StoreError) {
+        guard startedAt != nil || !steps.isEmpty else { return }
+        try await StoreError.wrapping("record the progress of run \(runID)") {
+            do {
+                try await database.withSession { session in
+                    if let startedAt {
+                        let updated = try await session.first(
+                            """
+                            UPDATE runs SET status = \(bind: RunStatus.running.rawValue), started_at = \(bind: StoreTime.milliseconds(startedAt))
+                            WHERE id = \(bind: runID) RETURNING id
+                            """)
+                        guard updated != nil else { throw StoreError.runNotFound(runID) }
+                    }
+                    try await upsertSteps(session, runID: runID, steps: steps)
+                }
+            } catch let error where DatabaseErrorText.isForeignKeyViolation(error) {
+                throw StoreError.runNotFound(runID)
             }
         }
-    }
-
-    /// Writes the run's end and, with `rewritingSteps`, its steps; throws ``StoreError/runNotFound(_:)``.
-    func writeRunEnd(_ session: StoreSession, runID: Int64, result: RunResult, rewritingSteps: Bool) async throws {
-        let updated = try await session.first(
-            """
-            UPDATE runs SET status = \(bind: result.status.rawValue),
-                started_at = \(bind: StoreTime.milliseconds(result.startedAt)),
-                ended_at = \(bind: StoreTime.milliseconds(result.endedAt)),
-                duration_ms = \(bind: result.durationMs), error = \(bind: result.error)
-            WHERE id = \(bind: runID) RETURNING id
-            """)
-        guard updated != nil else { throw StoreError.runNotFound(runID) }
-        if rewritingSteps { try await upsertSteps(session, runID: runID, steps: result.steps) }
     }
 
     /// The run with this id, or `nil`.
@@ -244,13 +248,18 @@ extension SQLStore: RunStore {
 
     /// Inserts or updates step rows keyed by (run_id, step_order), several rows per statement.
     func upsertSteps(_ session: StoreSession, runID: Int64, steps: [StepRecord]) async throws {
+        try await upsertSteps(session, rows: steps.map { (runID, $0) })
+    }
+
+    /// Inserts or updates the step rows of several runs, several rows per statement.
+    func upsertSteps(_ session: StoreSession, rows: [(runID: Int64, step: StepRecord)]) async throws {
         let columnCount = 14
         let rowsPerStatement = Self.maximumBindsPerStatement / columnCount
         var start = 0
-        while start < steps.count {
-            let chunk = steps[start..<min(steps.count, start + rowsPerStatement)]
+        while start < rows.count {
+            let chunk = rows[start..<min(rows.count, start + rowsPerStatement)]
             start += chunk.count
-            let values = chunk.map { step -> SQLQueryString in
+            let values = chunk.map { (runID, step) -> SQLQueryString in
                 """
                 (\(bind: runID), \(bind: step.order), \(bind: step.name), \(bind: step.module), \(bind: step.method),
                  \(bind: JSONColumn.text(step.params)), \(bind: step.status.rawValue), \(bind: step.attempts),

@@ -9,6 +9,8 @@ public struct SQLStore: Sendable {
     let logger: Logger
     /// The store's clock: every time it writes on its own (creation, update, deletion) comes from here.
     let now: @Sendable () -> Date
+    /// Group commits for the busiest writes of a run's life: queueing and finishing.
+    let runWrites = RunWriteGroups()
 
     /// Wraps an open database without touching its schema; see ``open(database:logger:now:)``.
     public init(database: StoreDatabase, logger: Logger = Logger(label: "workflow.store"), now: @escaping @Sendable () -> Date = { Date() }) {

@@ -42,7 +42,9 @@ struct ServerHarness {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let store = try await Store.open(url: "sqlite://" + directory.appendingPathComponent("workflow.db").path, logger: quiet)
         let clock = TestNow()
-        let options = ServerOptions(home: directory.path, synchronousRunTimeout: .seconds(30), passwordCost: 4)
+        var options = ServerOptions(home: directory.path, synchronousRunTimeout: .seconds(30), passwordCost: 4)
+        // Every change stored before the hub tells of it, so tests see one order of events.
+        options.stepWriteDelay = nil
         let server = WorkFlowServer(
             store: store, registry: registry, options: options, logger: quiet, node: "test:1", clock: engineClock, now: clock.function,
             metrics: metrics)

@@ -287,7 +287,7 @@ struct RerunTests {
             #expect(r.json["status"] == "failed")
             #expect(r.json["steps"]?[0]?["result"]?["stdout"] != stamp)
 
-            FileManager.default.createFile(atPath: marker, contents: nil)
+            _ = FileManager.default.createFile(atPath: marker, contents: nil)
             r = try await client.send(.post, "/api/v1/runs/\(failed)/rerun?from=failed&wait=30")
             #expect(r.json["status"] == "success", "\(r.text)")
             #expect(r.json["steps"]?[0]?["result"]?["stdout"] == stamp)

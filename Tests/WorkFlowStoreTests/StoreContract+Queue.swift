@@ -392,9 +392,9 @@ extension StoreContract {
             #expect(try await store.queueDepth() == QueueDepth(queued: 0, claimed: 1, queuedByFlow: [:]))
             #expect(try await store.renewLeases(node: "node-1", runIDs: [a, b], until: Self.at(60)) == LeaseRenewal(held: [b], lost: [a]))
 
-            #expect(try await store.finishClaimedRun(runID: b, node: "node-2", result: Self.result(b, .failed), rewritingSteps: false) == false)
+            #expect(try await store.finishClaimedRun(runID: b, node: "node-2", result: Self.result(b, .failed), writingSteps: []) == false)
             #expect(try await store.run(id: b)?.status == .running)
-            #expect(try await store.finishClaimedRun(runID: b, node: "node-1", result: Self.result(b, .success), rewritingSteps: true))
+            #expect(try await store.finishClaimedRun(runID: b, node: "node-1", result: Self.result(b, .success), writingSteps: Self.result(b, .success).steps))
             #expect(try await store.run(id: b)?.status == .success)
             #expect(try await store.queueDepth() == QueueDepth(queued: 0, claimed: 0, queuedByFlow: [:]))
             #expect(try await store.reapExpiredLeases(now: Self.at(1_000)) == ReapedRuns())
@@ -417,6 +417,70 @@ extension StoreContract {
             #expect(try await store.run(id: held)?.status == .running)
             #expect(try await store.run(id: waiting)?.status == .queued)
             #expect(try await store.queueDepth() == QueueDepth(queued: 1, claimed: 1, queuedByFlow: ["etl": 1]))
+        }
+    }
+}
+
+/// Group commit: many runs queued and finished per transaction.
+extension StoreContract {
+    @Test("runs queued and finished at the same moment each get their own outcome", arguments: Backend.all)
+    func groupCommitOutcomes(backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            let queued = try await withThrowingTaskGroup(of: StoredRun.self) { group in
+                for i in 0..<40 { group.addTask { try await Self.enqueue(store, "flow-\(i % 4)") } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(Set(queued.map(\.id)).count == 40)
+            #expect(try await store.queueDepth().queued == 40)
+            for run in queued {
+                #expect(try await store.run(id: run.id)?.status == .queued)
+            }
+
+            let claimed = try await Self.claim(store, limit: 40)
+            #expect(claimed.count == 40)
+            let step = StepRecord(name: "a", order: 0, module: "m", method: "x", status: .success, attempts: 1)
+            let ended = try await withThrowingTaskGroup(of: (Int64, Bool).self) { group in
+                for (i, id) in claimed.enumerated() {
+                    group.addTask {
+                        // Every fifth run's end comes from a node that does not hold it.
+                        let node = i % 5 == 0 ? "node-2" : "node-1"
+                        let written = try await store.finishClaimedRun(
+                            runID: id, node: node, result: Self.result(id, .success), writingSteps: [step])
+                        return (id, written)
+                    }
+                }
+                return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+            }
+            for (i, id) in claimed.enumerated() {
+                #expect(ended[id] == (i % 5 != 0))
+                #expect(try await store.run(id: id)?.status == (i % 5 == 0 ? .running : .success))
+                #expect(try await store.steps(runID: id).count == (i % 5 == 0 ? 0 : 1))
+            }
+            #expect(try await store.queueDepth().claimed == 8)
+        }
+    }
+
+    @Test("a batch of run ends with a lost lease and an unknown run writes the rest", arguments: Backend.all)
+    func groupCommitMixedBatch(backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            let a = try await Self.enqueue(store, "a").id
+            let b = try await Self.enqueue(store, "b").id
+            let c = try await Self.enqueue(store, "c").id
+            _ = try await Self.claim(store, limit: 2)
+            let outcomes = await store.writeRunEnds([
+                RunEnd(runID: a, node: "node-1", result: Self.result(a, .success), steps: []),
+                RunEnd(runID: b, node: "node-9", result: Self.result(b, .success), steps: []),
+                RunEnd(runID: 999_999, node: nil, result: Self.result(999_999, .success), steps: []),
+                RunEnd(runID: c, node: nil, result: Self.result(c, .failed), steps: []),
+            ])
+            #expect(try outcomes[0].get() == true)
+            #expect(try outcomes[1].get() == false)
+            #expect(throws: StoreError.runNotFound(999_999)) { try outcomes[2].get() }
+            #expect(try outcomes[3].get() == true)
+            #expect(try await store.run(id: a)?.status == .success)
+            #expect(try await store.run(id: b)?.status == .running)
+            #expect(try await store.run(id: c)?.status == .failed)
+            #expect(try await store.queueDepth() == QueueDepth(queued: 0, claimed: 1, queuedByFlow: [:]))
         }
     }
 }

@@ -154,3 +154,66 @@ extension StoreContract {
         }
     }
 }
+
+extension StoreContract {
+    @Test("with a write delay, changes wait and go in one write; the end carries what still waits", arguments: Backend.all)
+    func recorderWithWriteDelay(backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            let run = try await store.createRun(
+                flowName: "probe", flowVersion: nil, document: [:], trigger: .cli, triggeredBy: nil, inputs: [:], status: .queued,
+                node: "test")
+            let clock = ManualClock()
+            let recorder = StoreRunRecorder(
+                store: store, runID: run.id, writeDelay: .seconds(1), timers: clock, logger: TestDatabase.quietLogger)
+            let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+            let pending = ["a", "b", "c"].enumerated().map { StepRecord(name: $1, order: $0, module: "test.Probe", method: "ok") }
+            func running(_ i: Int) -> StepRecord {
+                var step = pending[i]
+                step.status = .running
+                step.attempts = 1
+                step.startedAt = t0
+                return step
+            }
+            func done(_ i: Int) -> StepRecord {
+                var step = running(i)
+                step.status = .success
+                step.endedAt = t0
+                step.durationMs = 0
+                step.result = ["status": true]
+                return step
+            }
+
+            await recorder.record(.runStarted(runID: run.id, startedAt: t0, steps: pending))
+            await recorder.record(.stepStarted(running(0)))
+            #expect(try await store.steps(runID: run.id).isEmpty)
+            #expect(await recorder.writesStarted == 0)
+
+            // After the delay, one write holds the start and every step as it is now.
+            await clock.waitForSleepers(1)
+            clock.advance(by: .seconds(1))
+            var spins = 0
+            while await recorder.writesStarted < 1, spins < 100_000 {
+                await Task.yield()
+                spins += 1
+            }
+            await recorder.flush()
+            #expect(await recorder.writesStarted == 1)
+            #expect(try await store.steps(runID: run.id).map(\.status) == [.running, .pending, .pending])
+            #expect(try await store.run(id: run.id)?.status == .running)
+
+            // The rest of a fast run goes with its end, in one more write.
+            for i in 0..<3 {
+                if i > 0 { await recorder.record(.stepStarted(running(i))) }
+                await recorder.record(.stepFinished(done(i)))
+            }
+            let result = RunResult(
+                runID: run.id, status: .success, startedAt: t0, endedAt: t0, durationMs: 0, steps: (0..<3).map(done), error: nil,
+                context: [:])
+            await recorder.record(.runFinished(result))
+            #expect(await recorder.writesStarted == 2)
+            #expect(await recorder.lastError == nil)
+            #expect(try await store.steps(runID: run.id) == result.steps)
+            #expect(try await store.run(id: run.id)?.status == .success)
+        }
+    }
+}

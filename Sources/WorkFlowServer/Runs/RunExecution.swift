@@ -12,6 +12,10 @@ struct RunExecution: Sendable {
     let metrics: ServerMetrics
     let clock: any EngineClock
     let logger: Logger
+    /// How long step changes may wait to be written together (see ``StoreRunRecorder``).
+    var stepWriteDelay: Duration? = nil
+    /// What that delay sleeps on.
+    var timers: any EngineClock = SystemClock()
 
     /// Runs to the end (or until the calling task is cancelled) and returns the result.
     /// - Parameter claimedBy: the node holding the run's queue lease, if it was claimed.
@@ -21,9 +25,11 @@ struct RunExecution: Sendable {
     ) async -> RunResult {
         var logger = logger
         logger[metadataKey: "run.id"] = "\(runID)"
-        // The hub comes last: whoever it tells finds the event already stored and counted.
+        // The hub comes last: whoever it tells of a run's end finds the end stored and counted.
+        // (Step changes may reach the store up to `stepWriteDelay` later.)
         let recorder = FanOutRecorder([
-            StoreRunRecorder(store: store, runID: runID, claimedBy: claimedBy, logger: logger), RunMetricsRecorder(metrics: metrics),
+            StoreRunRecorder(store: store, runID: runID, claimedBy: claimedBy, writeDelay: stepWriteDelay, timers: timers, logger: logger),
+            RunMetricsRecorder(metrics: metrics),
             HubRecorder(hub: hub, runID: runID),
         ])
         let executor = Executor(registry: registry, clock: clock, logger: logger)

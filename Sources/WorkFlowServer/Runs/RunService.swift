@@ -26,19 +26,24 @@ public actor RunService {
         public var pollInterval: Duration
         /// How often expired leases are reaped.
         public var reapInterval: Duration
+        /// How long a step's change may wait to be written with later ones (see
+        /// ``StoreRunRecorder``); `nil` writes each at once.
+        public var stepWriteDelay: Duration?
         /// What the workers' own waits (polling, heartbeat, reaping, the shutdown grace) sleep on:
         /// real time, even when runs are given a manual clock in tests.
         public var timers: any EngineClock
 
         public init(
             workers: Int = 8, leaseDuration: Duration = .seconds(30), heartbeatInterval: Duration = .seconds(10),
-            pollInterval: Duration = .seconds(1), reapInterval: Duration = .seconds(10), timers: any EngineClock = SystemClock()
+            pollInterval: Duration = .seconds(1), reapInterval: Duration = .seconds(10),
+            stepWriteDelay: Duration? = .milliseconds(100), timers: any EngineClock = SystemClock()
         ) {
             self.workers = max(1, workers)
             self.leaseDuration = leaseDuration
             self.heartbeatInterval = heartbeatInterval
             self.pollInterval = pollInterval
             self.reapInterval = reapInterval
+            self.stepWriteDelay = stepWriteDelay
             self.timers = timers
         }
     }
@@ -237,15 +242,14 @@ public actor RunService {
     }
 
     private func execute(_ claimed: ClaimedRun) {
-        let execution = RunExecution(store: store, registry: registry, hub: hub, metrics: metrics, clock: clock, logger: logger)
-        let store = store
+        let execution = RunExecution(
+            store: store, registry: registry, hub: hub, metrics: metrics, clock: clock, logger: logger,
+            stepWriteDelay: tuning.stepWriteDelay, timers: tuning.timers)
         let node = node
         tasks[claimed.runID] = Task {
-            // A resumed run was queued with the steps it takes as done; a new run has no steps yet.
-            let reused = ((try? await store.steps(runID: claimed.runID)) ?? []).filter { $0.status == .success }
             _ = await execution.execute(
                 runID: claimed.runID, document: claimed.document, inputs: claimed.inputs, triggeredBy: claimed.triggeredBy,
-                claimedBy: node, reusedSteps: Dictionary(reused.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
+                claimedBy: node, reusedSteps: Dictionary(claimed.reusedSteps.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
             await self.finished(claimed.runID)
         }
     }

@@ -79,8 +79,7 @@ struct RunsController {
         if wait > 0, try await runs.waitForEnd(runID: run.id, timeout: .seconds(wait)) {
             return JSONResponse(try await detail(run.id)).response(from: request, context: context)
         }
-        let current = try await store.run(id: run.id) ?? run
-        return JSONResponse(Presentation.json(current), status: .accepted, headers: [.location: "/api/v1/runs/\(run.id)"])
+        return JSONResponse(Presentation.json(run), status: .accepted, headers: [.location: "/api/v1/runs/\(run.id)"])
             .response(from: request, context: context)
     }
 
