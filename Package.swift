@@ -104,6 +104,7 @@ let package = Package(
             dependencies: [
                 "WorkFlowEngine",
                 "WorkFlowStore",
+                "WorkFlowCron",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: strictSettings

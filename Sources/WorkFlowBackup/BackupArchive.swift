@@ -26,6 +26,22 @@ public struct BackupHistory: Sendable, Hashable {
     public var versions: [FlowVersion]
 }
 
+/// A workflow's cron schedule in a backup (`extra/schedules.json`).
+public struct BackupSchedule: Sendable, Hashable {
+    public var flowName: String
+    public var name: String
+    public var settings: ScheduleSettings
+}
+
+/// A user in a backup (`extra/users.json`). Without a password hash a restored user cannot sign
+/// in until an administrator sets a password.
+public struct BackupUser: Sendable, Hashable {
+    public var username: String
+    public var isAdmin: Bool
+    public var enabled: Bool
+    public var passwordHash: String?
+}
+
 /// A custom module source in a backup: `modules/<category>/<file>.py`.
 public struct BackupModuleFile: Sendable, Hashable {
     public var entry: String
@@ -50,6 +66,10 @@ public struct BackupArchive: Sendable {
     /// `nil` when the backup has no settings section.
     public var settings: JSONObject?
     public var modules: [BackupModuleFile]
+    /// In the order of `extra/schedules.json`.
+    public var schedules: [BackupSchedule] = []
+    /// In the order of `extra/users.json`.
+    public var users: [BackupUser] = []
     /// Sections present that are never restored (the seed's `accounts`).
     public var ignoredSections: [SeedSection]
 
@@ -105,6 +125,8 @@ private struct ArchiveReader {
         let manifest = readManifest(entries)
         var workflows: [(entry: UnpackedEntry, value: JSONObject)] = []
         var histories: [UnpackedEntry] = []
+        var scheduleEntry: UnpackedEntry?
+        var userEntry: UnpackedEntry?
         var modules: [BackupModuleFile] = []
         var settings: JSONObject?
         var ignored: [SeedSection] = []
@@ -144,7 +166,9 @@ private struct ArchiveReader {
                 if let module = readModule(entry, parts: parts) { modules.append(module) }
             case BackupLayout.extraFolder:
                 if isFolderOnly { continue }
-                guard parts.count >= 2, let section = ExtraSection(rawValue: parts[1]) else {
+                // A section is a folder (`extra/versions/`) or one file (`extra/schedules.json`).
+                let sectionName = parts.count == 2 && !entry.isDirectory && parts[1].hasSuffix(".json") ? String(parts[1].dropLast(5)) : parts.count >= 2 ? parts[1] : ""
+                guard parts.count >= 2, let section = ExtraSection(rawValue: sectionName) else {
                     let name = parts.count >= 2 ? "extra/\(parts[1])" : "extra"
                     problem(entry.path, "unknown section '\(name)' (this WorkFlow knows: \(Self.extraNames))")
                     continue
@@ -155,7 +179,24 @@ private struct ArchiveReader {
                 }
                 if entry.isDirectory { continue }
                 switch section {
-                case .versions: histories.append(entry)
+                case .versions:
+                    guard parts.count == 3 else {
+                        problem(entry.path, "expected extra/versions/<name>.json")
+                        continue
+                    }
+                    histories.append(entry)
+                case .schedules:
+                    guard entry.path == BackupLayout.schedulesEntry else {
+                        problem(entry.path, "expected \(BackupLayout.schedulesEntry)")
+                        continue
+                    }
+                    scheduleEntry = entry
+                case .users:
+                    guard entry.path == BackupLayout.usersEntry else {
+                        problem(entry.path, "expected \(BackupLayout.usersEntry)")
+                        continue
+                    }
+                    userEntry = entry
                 }
             default:
                 problem(entry.path, "unknown section '\(top)' (a backup holds backup.json, settings.json, accounts.json, workflows/, modules/ and extra/)")
@@ -186,12 +227,15 @@ private struct ArchiveReader {
             }
         }
 
+        let schedules = scheduleEntry.map { readSchedules($0, workflows: Set(byName.keys)) } ?? []
+        let users = userEntry.map { readUsers($0) } ?? []
+
         guard problems.isEmpty, let manifest else {
             throw .invalidArchive(problems)
         }
         return BackupArchive(
             manifest: manifest, workflows: ordered, histories: historyByName, settings: settings, modules: modules,
-            ignoredSections: ignored)
+            schedules: schedules, users: users, ignoredSections: ignored)
     }
 
     static let extraNames = ExtraSection.allCases.map(\.rawValue).joined(separator: ", ")
@@ -319,6 +363,113 @@ private struct ArchiveReader {
         }
         guard problems.count == before else { return nil }
         return BackupHistory(entry: entry.path, flowName: name, versions: versions)
+    }
+
+    /// `{"schedules": [{"flow_name", "name", "cron", "timezone", "enabled", "overlap", "misfire"}]}`,
+    /// each of a workflow the backup holds.
+    private mutating func readSchedules(_ entry: UnpackedEntry, workflows: Set<String>) -> [BackupSchedule] {
+        guard let value = parseJSON(entry) else { return [] }
+        guard let list = value["schedules"]?.arrayValue else {
+            problem(entry.path, "schedules: expected a list of schedules")
+            return []
+        }
+        var schedules: [BackupSchedule] = []
+        var seen: Set<String> = []
+        for (index, item) in list.enumerated() {
+            let at = "schedules[\(index)]"
+            guard let flowName = item["flow_name"]?.stringValue, let name = item["name"]?.stringValue,
+                let cron = item["cron"]?.stringValue, let timeZone = item["timezone"]?.stringValue
+            else {
+                problem(entry.path, "\(at): flow_name, name, cron and timezone must be text")
+                continue
+            }
+            guard workflows.contains(flowName) else {
+                problem(entry.path, "\(at).flow_name: workflow '\(flowName)' is not in the backup")
+                continue
+            }
+            do {
+                try ScheduleName.validate(name)
+            } catch {
+                problem(entry.path, "\(at).name: \(error)")
+                continue
+            }
+            guard seen.insert("\(flowName)/\(name)").inserted else {
+                problem(entry.path, "\(at): workflow '\(flowName)' has two schedules named '\(name)'")
+                continue
+            }
+            var enabled = true
+            switch item["enabled"] {
+            case nil: break
+            case .bool(let flag)?: enabled = flag
+            case let other?:
+                problem(entry.path, "\(at).enabled: expected true or false, got \(ParameterReader.describe(other))")
+                continue
+            }
+            do throws(ScheduleSettingsError) {
+                let overlap = try item["overlap"]?.stringValue.map(ScheduleSettings.overlap(named:)) ?? .skip
+                let misfire = try item["misfire"]?.stringValue.map(ScheduleSettings.misfire(named:)) ?? .runOnce
+                let settings = ScheduleSettings(cron: cron, timeZone: timeZone, enabled: enabled, overlap: overlap, misfire: misfire)
+                _ = try settings.cronSchedule()
+                schedules.append(BackupSchedule(flowName: flowName, name: name, settings: settings))
+            } catch {
+                problem(entry.path, "\(at).\(error)")
+            }
+        }
+        return schedules
+    }
+
+    /// `{"users": [{"username", "is_admin", "enabled", "password_hash"?}]}`; a hash must be bcrypt's.
+    private mutating func readUsers(_ entry: UnpackedEntry) -> [BackupUser] {
+        guard let value = parseJSON(entry) else { return [] }
+        guard let list = value["users"]?.arrayValue else {
+            problem(entry.path, "users: expected a list of users")
+            return []
+        }
+        var users: [BackupUser] = []
+        var seen: Set<String> = []
+        for (index, item) in list.enumerated() {
+            let at = "users[\(index)]"
+            guard let username = item["username"]?.stringValue else {
+                problem(entry.path, "\(at).username: expected text")
+                continue
+            }
+            do {
+                try AuthNames.checkUsername(username)
+            } catch {
+                problem(entry.path, "\(at).username: \(error)")
+                continue
+            }
+            guard seen.insert(username).inserted else {
+                problem(entry.path, "\(at).username: '\(username)' appears twice")
+                continue
+            }
+            guard case .bool(let isAdmin)? = item["is_admin"] ?? .bool(false), case .bool(let enabled)? = item["enabled"] ?? .bool(true) else {
+                problem(entry.path, "\(at): is_admin and enabled must be true or false")
+                continue
+            }
+            var hash: String?
+            switch item["password_hash"] {
+            case nil, .null?: break
+            case .string(let text)? where Self.isBcryptHash(text): hash = text
+            default:
+                problem(entry.path, "\(at).password_hash: expected a bcrypt hash ($2b$...), or none")
+                continue
+            }
+            users.append(BackupUser(username: username, isAdmin: isAdmin, enabled: enabled, passwordHash: hash))
+        }
+        return users
+    }
+
+    /// `$2a$`, `$2b$` or `$2y$`, a two-digit cost, `$`, and 53 characters of bcrypt's base 64.
+    static func isBcryptHash(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 60, text.hasPrefix("$2a$") || text.hasPrefix("$2b$") || text.hasPrefix("$2y$"), bytes[6] == UInt8(ascii: "$"),
+            bytes[4...5].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+        else { return false }
+        return bytes[7...].allSatisfy { byte in
+            byte == UInt8(ascii: ".") || byte == UInt8(ascii: "/") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+        }
     }
 
     private mutating func readModule(_ entry: UnpackedEntry, parts: [String]) -> BackupModuleFile? {

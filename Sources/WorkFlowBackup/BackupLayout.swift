@@ -24,6 +24,11 @@ public enum BackupLayout {
         "\(extraFolder)/\(ExtraSection.versions.rawValue)/\(fileName(for: flowName)).json"
     }
 
+    /// `extra/schedules.json`: every workflow's cron schedules.
+    public static let schedulesEntry = "\(extraFolder)/\(ExtraSection.schedules.rawValue).json"
+    /// `extra/users.json`: the users, with password hashes only when asked for.
+    public static let usersEntry = "\(extraFolder)/\(ExtraSection.users.rawValue).json"
+
     /// The flow name as one safe path component: `%`, `/`, `\`, control characters, `:` and a
     /// leading `.` are percent-encoded. Restores read the name inside the entry, never this one.
     static func fileName(for flowName: String) -> String {
@@ -55,11 +60,16 @@ public enum SeedSection: String, Sendable, CaseIterable {
 public enum ExtraSection: String, Sendable, CaseIterable {
     /// Every workflow's version history: `extra/versions/<name>.json`.
     case versions
+    /// Every workflow's cron schedules: `extra/schedules.json`.
+    case schedules
+    /// The users (names, roles, enabled; password hashes only when asked for): `extra/users.json`.
+    /// API keys and sessions are never in a backup.
+    case users
 
     /// The newest format of this section that this build reads (and the one it writes).
     public var formatVersion: Int {
         switch self {
-        case .versions: 1
+        case .versions, .schedules, .users: 1
         }
     }
 }

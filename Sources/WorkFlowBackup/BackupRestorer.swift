@@ -12,11 +12,12 @@ public enum RestoreChange: String, Sendable, Hashable {
 /// One thing a restore writes, or would write.
 public struct RestoreItem: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable {
-        case workflow, setting, module
+        case workflow, setting, module, schedule, user
     }
 
     public var kind: Kind
-    /// The workflow's name, the setting's key, or the module's `<category>/<file>`.
+    /// The workflow's name, the setting's key, the module's `<category>/<file>`, the schedule's
+    /// `<workflow>/<name>`, or the user's name.
     public var name: String
     /// The archive entry it comes from.
     public var entry: String
@@ -56,7 +57,11 @@ public struct RestoreResult: Sendable {
 /// - Every setting in the backup is written; settings it does not hold stay.
 /// - Module sources are written to `<modules folder>/<category>/<file>`, replacing what is
 ///   there, except those of modules WorkFlow has built in (the seed backed up its own).
-/// - Workflows, settings and modules that are not in the backup are left alone.
+/// - A schedule that does not exist is created; one that exists takes the backup's settings.
+/// - A user who does not exist is created with the backup's role, enabled flag and password hash;
+///   without a hash (the default when backing up) they cannot sign in until an administrator
+///   sets a password. Users who exist are left as they are (password, role and all).
+/// - Workflows, settings, modules, schedules and users that are not in the backup are left alone.
 ///
 /// Everything the backup holds was validated when it was read, so a write can only fail for a
 /// reason outside it (the database, the disk, a workflow created meanwhile). Each workflow is
@@ -65,15 +70,24 @@ public struct BackupRestorer: Sendable {
     let flows: any FlowStore & FlowImportStore
     let settings: any SettingsStore
     let modulesFolder: URL
+    /// Where schedules and users go; without them those sections are listed as skipped.
+    let schedules: (any ScheduleStore)?
+    let users: (any AuthStore)?
     let now: @Sendable () -> Date
 
+    /// A password hash no password matches: a restored user without one cannot sign in until an
+    /// administrator sets a password.
+    public static let noPassword = "!"
+
     public init(
-        flows: any FlowStore & FlowImportStore, settings: any SettingsStore, modulesFolder: URL,
-        now: @escaping @Sendable () -> Date = { Date() }
+        flows: any FlowStore & FlowImportStore, settings: any SettingsStore, modulesFolder: URL, schedules: (any ScheduleStore)? = nil,
+        users: (any AuthStore)? = nil, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.flows = flows
         self.settings = settings
         self.modulesFolder = modulesFolder
+        self.schedules = schedules
+        self.users = users
         self.now = now
     }
 
@@ -125,7 +139,47 @@ public struct BackupRestorer: Sendable {
             }
             items.append(RestoreItem(kind: .module, name: module.relativePath, entry: module.entry, change: change, detail: detail))
         }
+        items += try await planSchedules(archive)
+        items += try await planUsers(archive)
         return RestorePlan(items: items, ignoredSections: archive.ignoredSections, archive: archive)
+    }
+
+    private func planSchedules(_ archive: BackupArchive) async throws(BackupError) -> [RestoreItem] {
+        guard !archive.schedules.isEmpty else { return [] }
+        let entry = BackupLayout.schedulesEntry
+        guard let schedules else {
+            return archive.schedules.map { RestoreItem(kind: .schedule, name: "\($0.flowName)/\($0.name)", entry: entry, change: .skip, detail: "not restored here") }
+        }
+        let existing = try await BackupError.storing { () async throws(StoreError) in try await schedules.listSchedules(flowName: nil) }
+        let byKey = Dictionary(existing.map { ("\($0.flowName)/\($0.name)", $0) }, uniquingKeysWith: { first, _ in first })
+        return archive.schedules.map { schedule in
+            let key = "\(schedule.flowName)/\(schedule.name)"
+            let change: RestoreChange =
+                switch byKey[key] {
+                case nil: .create
+                case let current? where current.settings == schedule.settings: .unchanged
+                case _?: .update
+                }
+            return RestoreItem(kind: .schedule, name: key, entry: entry, change: change, detail: "\(schedule.settings.cron) (\(schedule.settings.timeZone))")
+        }
+    }
+
+    private func planUsers(_ archive: BackupArchive) async throws(BackupError) -> [RestoreItem] {
+        guard !archive.users.isEmpty else { return [] }
+        let entry = BackupLayout.usersEntry
+        guard let users else {
+            return archive.users.map { RestoreItem(kind: .user, name: $0.username, entry: entry, change: .skip, detail: "not restored here") }
+        }
+        let existing = Set(try await BackupError.storing { () async throws(StoreError) in try await users.users() }.map(\.username))
+        return archive.users.map { user in
+            if existing.contains(user.username) {
+                return RestoreItem(kind: .user, name: user.username, entry: entry, change: .unchanged, detail: "exists; left as it is")
+            }
+            let detail =
+                user.passwordHash == nil
+                ? "without a password: set one with `workflow user passwd \(user.username)`" : "with the password it had"
+            return RestoreItem(kind: .user, name: user.username, entry: entry, change: .create, detail: detail)
+        }
     }
 
     /// Carries out `plan`. `source` names the backup in version comments
@@ -153,11 +207,31 @@ public struct BackupRestorer: Sendable {
                     if let problem = writeModule(module) {
                         failures.append(BackupProblem(entry: item.entry, message: problem))
                     }
+                case (.schedule, .create), (.schedule, .update):
+                    guard let schedules, let schedule = archive.schedules.first(where: { "\($0.flowName)/\($0.name)" == item.name }) else { continue }
+                    if item.change == .create {
+                        _ = try await schedules.createSchedule(
+                            flowName: schedule.flowName, name: schedule.name, settings: schedule.settings, author: author, now: now())
+                    } else {
+                        _ = try await schedules.updateSchedule(
+                            flowName: schedule.flowName, name: schedule.name, newName: nil, settings: schedule.settings, author: author,
+                            now: now())
+                    }
+                case (.user, .create):
+                    guard let users, let user = archive.users.first(where: { $0.username == item.name }) else { continue }
+                    _ = try await users.createUser(username: user.username, passwordHash: user.passwordHash ?? Self.noPassword, isAdmin: user.isAdmin)
+                    if !user.enabled { try await users.setUserEnabled(username: user.username, false) }
                 default:
                     continue
                 }
             } catch {
-                let subject = item.kind == .setting ? "setting '\(item.name)': " : ""
+                let subject =
+                    switch item.kind {
+                    case .setting: "setting '\(item.name)': "
+                    case .schedule: "schedule '\(item.name)': "
+                    case .user: "user '\(item.name)': "
+                    case .workflow, .module: ""
+                    }
                 failures.append(BackupProblem(entry: item.entry, message: subject + error.description))
             }
         }

@@ -14,20 +14,36 @@ public struct BackupOutput: Sendable {
     public var settingCount: Int
     /// `<category>/<file>` of each module source.
     public var modules: [String]
+    /// Schedules in `extra/schedules.json` (0 when the section was not written).
+    public var scheduleCount = 0
+    /// Users in `extra/users.json` (0 when the section was not written).
+    public var userCount = 0
 }
 
 /// Writes the store's workflows (live ones, with their version histories), the settings and the
-/// custom module sources into a ZIP in the seed's layout, which the seed can restore too.
+/// custom module sources into a ZIP in the seed's layout, which the seed can restore too, and
+/// (when given their stores) the schedules and the users in sections of our own.
 public struct BackupWriter: Sendable {
     let flows: any FlowStore
     let settings: any SettingsStore
     /// `$WORKFLOW_HOME/modules`; `nil` or a missing folder backs up no modules.
     let modulesFolder: URL?
+    let schedules: (any ScheduleStore)?
+    let users: (any AuthStore)?
+    /// Whether `extra/users.json` carries the users' bcrypt password hashes, so that restored
+    /// users sign in with their passwords. Off by default: a backup file then holds no credential.
+    let includePasswordHashes: Bool
 
-    public init(flows: any FlowStore, settings: any SettingsStore, modulesFolder: URL?) {
+    public init(
+        flows: any FlowStore, settings: any SettingsStore, modulesFolder: URL?, schedules: (any ScheduleStore)? = nil,
+        users: (any AuthStore)? = nil, includePasswordHashes: Bool = false
+    ) {
         self.flows = flows
         self.settings = settings
         self.modulesFolder = modulesFolder
+        self.schedules = schedules
+        self.users = users
+        self.includePasswordHashes = includePasswordHashes
     }
 
     /// Reads everything and packs it; `createdBy` and `date` go into `backup.json`.
@@ -66,9 +82,35 @@ public struct BackupWriter: Sendable {
         for key in values.keys.sorted() { settingsObject[key] = values[key] }
         files.append((BackupLayout.settingsPath, JSONWriter.data(from: .object(settingsObject), pretty: true)))
 
+        var extraSections: [ExtraSection: Int] = [.versions: ExtraSection.versions.formatVersion]
+        var scheduleCount = 0
+        if let schedules {
+            let live = Set(stored.map(\.name))
+            let list = try await BackupError.storing { () async throws(StoreError) in try await schedules.listSchedules(flowName: nil) }
+                .filter { live.contains($0.flowName) }
+                .sorted { ($0.flowName, $0.name) < ($1.flowName, $1.name) }
+            files.append((BackupLayout.schedulesEntry, JSONWriter.data(from: ["schedules": .array(list.map(Self.json))], pretty: true)))
+            extraSections[.schedules] = ExtraSection.schedules.formatVersion
+            scheduleCount = list.count
+        }
+        var userCount = 0
+        if let users {
+            var list: [JSONValue] = []
+            for user in try await BackupError.storing({ () async throws(StoreError) in try await users.users() }).sorted(by: { $0.username < $1.username }) {
+                var hash: String?
+                if includePasswordHashes {
+                    hash = try await BackupError.storing { () async throws(StoreError) in try await users.credentials(username: user.username)?.passwordHash }
+                }
+                list.append(Self.json(user, passwordHash: hash))
+            }
+            files.append((BackupLayout.usersEntry, JSONWriter.data(from: ["users": .array(list)], pretty: true)))
+            extraSections[.users] = ExtraSection.users.formatVersion
+            userCount = list.count
+        }
+
         let manifest = BackupManifest(
             createdAt: BackupTime.string(date), createdBy: createdBy, sections: [.workflows, .modules, .settings],
-            extraSections: [.versions: ExtraSection.versions.formatVersion])
+            extraSections: extraSections)
         // Written last, as the seed did.
         files.append((BackupLayout.manifestPath, JSONWriter.data(from: manifest.json, pretty: true)))
         let data: Data
@@ -79,7 +121,7 @@ public struct BackupWriter: Sendable {
         }
         return BackupOutput(
             data: data, manifest: manifest, workflows: stored.map(\.name), versionCount: versionCount,
-            settingCount: settingsObject.count, modules: moduleNames)
+            settingCount: settingsObject.count, modules: moduleNames, scheduleCount: scheduleCount, userCount: userCount)
     }
 
     /// Every live workflow, in name order, read page by page.
@@ -94,6 +136,22 @@ public struct BackupWriter: Sendable {
             all += page
             if page.count < pageSize { return all }
         }
+    }
+
+    /// A schedule as `extra/schedules.json` holds it.
+    static func json(_ schedule: StoredSchedule) -> JSONValue {
+        [
+            "flow_name": .string(schedule.flowName), "name": .string(schedule.name), "cron": .string(schedule.settings.cron),
+            "timezone": .string(schedule.settings.timeZone), "enabled": .bool(schedule.settings.enabled),
+            "overlap": .string(schedule.settings.overlap.rawValue), "misfire": .string(schedule.settings.misfire.rawValue),
+        ]
+    }
+
+    /// A user as `extra/users.json` holds it; `password_hash` only when given.
+    static func json(_ user: StoredUser, passwordHash: String?) -> JSONValue {
+        var object: JSONObject = ["username": .string(user.username), "is_admin": .bool(user.isAdmin), "enabled": .bool(user.enabled)]
+        if let passwordHash { object["password_hash"] = .string(passwordHash) }
+        return .object(object)
     }
 
     /// A version as `extra/versions/<name>.json` holds it.

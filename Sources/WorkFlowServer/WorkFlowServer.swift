@@ -95,7 +95,8 @@ public struct WorkFlowServer: Sendable {
         WebhooksController(store: store, runs: runs, secrets: secrets, auditor: auditor, logger: logger, now: now).addRoutes(to: routes)
         RunEventsController(store: store, hub: hub, clock: clock, logger: logger).addRoutes(to: routes)
         MetricsController(metrics: metrics, queue: store, logger: logger).addRoutes(to: routes)
-        BackupController(store: store, registry: registry, auditor: auditor, modulesFolder: options.modulesFolder, now: now)
+        BackupController(
+            store: store, registry: registry, auditor: auditor, scheduler: scheduler, modulesFolder: options.modulesFolder, now: now)
             .addRoutes(to: routes)
     }
 

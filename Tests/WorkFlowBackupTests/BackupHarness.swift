@@ -50,11 +50,16 @@ struct BackupHarness: Sendable {
 
     var restorer: BackupRestorer {
         let clock = self.clock
-        return BackupRestorer(flows: store, settings: store, modulesFolder: modulesFolder, now: { clock.now() })
+        return BackupRestorer(
+            flows: store, settings: store, modulesFolder: modulesFolder, schedules: store, users: store, now: { clock.now() })
     }
 
-    var writer: BackupWriter {
-        BackupWriter(flows: store, settings: store, modulesFolder: modulesFolder)
+    var writer: BackupWriter { writer() }
+
+    func writer(includePasswordHashes: Bool = false) -> BackupWriter {
+        BackupWriter(
+            flows: store, settings: store, modulesFolder: modulesFolder, schedules: store, users: store,
+            includePasswordHashes: includePasswordHashes)
     }
 
     /// Reads, plans and applies `data` as `workflow restore` does.

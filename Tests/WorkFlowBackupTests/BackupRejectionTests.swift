@@ -69,22 +69,22 @@ struct BackupRejectionTests {
     @Test("sections this WorkFlow does not know, at the top and under extra/")
     func unknownSections() async throws {
         let problems = try await Self.refuse(
-            Self.zip([("junk/readme.txt", "x"), ("notes.txt", "x"), ("extra/schedules/nightly.json", "{}")]))
-        #expect(problems.map(\.entry) == ["junk/readme.txt", "notes.txt", "extra/schedules/nightly.json"])
+            Self.zip([("junk/readme.txt", "x"), ("notes.txt", "x"), ("extra/jobs/nightly.json", "{}")]))
+        #expect(problems.map(\.entry) == ["junk/readme.txt", "notes.txt", "extra/jobs/nightly.json"])
         #expect(problems.first?.message.hasPrefix("unknown section 'junk'") == true)
-        #expect(problems.last?.message.hasPrefix("unknown section 'extra/schedules'") == true)
+        #expect(problems.last?.message.hasPrefix("unknown section 'extra/jobs'") == true)
     }
 
     @Test("a manifest that lists unknown sections, or comes from a newer WorkFlow")
     func unknownManifestSections() async throws {
         let manifest =
-            #"{"created_at": "x", "created_by": "y", "sections": ["workflows", "jobs"], "format_version": 9, "extra_sections": {"versions": 1, "users": 1}}"#
+            #"{"created_at": "x", "created_by": "y", "sections": ["workflows", "jobs"], "format_version": 9, "extra_sections": {"versions": 1, "jobs": 1}}"#
         let problems = try await Self.refuse(Self.zip([], manifest: manifest))
         #expect(
             problems.map(\.description) == [
                 "backup.json: sections[1]: unknown section 'jobs' (known: workflows, modules, settings, accounts)",
                 "backup.json: format_version: 9 was written by a newer WorkFlow; this one reads up to 1",
-                "backup.json: extra_sections.users: unknown section (this WorkFlow knows: versions)",
+                "backup.json: extra_sections.jobs: unknown section (this WorkFlow knows: versions, schedules, users)",
             ])
     }
 

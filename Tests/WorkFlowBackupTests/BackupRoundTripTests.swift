@@ -107,7 +107,8 @@ struct BackupRoundTripTests {
             #expect(
                 paths == [
                     "workflows/hello.json", "workflows/nightly%2Freport.json", "extra/versions/hello.json",
-                    "extra/versions/nightly%2Freport.json", "modules/mycat/Greeter.py", "settings.json", "backup.json",
+                    "extra/versions/nightly%2Freport.json", "modules/mycat/Greeter.py", "settings.json", "extra/schedules.json",
+                    "extra/users.json", "backup.json",
                 ])
             func text(_ path: String) throws -> String {
                 var data = Data()
@@ -149,7 +150,9 @@ struct BackupRoundTripTests {
                       "format_version": 1,
                       "producer": "WorkFlow (Swift)",
                       "extra_sections": {
-                        "versions": 1
+                        "versions": 1,
+                        "schedules": 1,
+                        "users": 1
                       }
                     }
                     """)

@@ -106,6 +106,44 @@ struct BackupAPITests {
         }
     }
 
+    @Test("backups carry schedules and users; password hashes only with ?password_hashes=true")
+    func schedulesAndUsers() async throws {
+        let source = try await ServerHarness.make()
+        _ = try await source.userKey("viewer")
+        let (plain, hashed) = try await withHarness(source) { client in
+            _ = try await client.send(.post, "/api/v1/flows", json: ["name": "hello", "document": ["procedures": helloSteps]])
+            let created = try await client.send(
+                .post, "/api/v1/flows/hello/schedules", json: ["name": "nightly", "cron": "0 2 * * *", "timezone": "Europe/Berlin"])
+            #expect(created.status == .created, "\(created.text)")
+            let bad = try await client.send(.get, "/api/v1/backup?password_hashes=maybe")
+            #expect(bad.status == .badRequest)
+            #expect(bad.json["error"]?["details"]?["field"] == "password_hashes" || bad.text.contains("password_hashes"))
+            return (try await client.send(.get, "/api/v1/backup").bytes, try await client.send(.get, "/backup?password_hashes=true").bytes)
+        }
+        func users(_ bytes: [UInt8]) throws -> JSONValue {
+            let archive = try Archive(data: Data(bytes), accessMode: .read)
+            var data = Data()
+            _ = try archive.extract(try #require(archive["extra/users.json"])) { data.append($0) }
+            return try JSONParser.parse(String(decoding: data, as: UTF8.self))
+        }
+        #expect(try users(plain)["users"]?.arrayValue?.map { $0["username"] } == ["admin", "viewer"])
+        #expect(try users(plain)["users"]?[0]?["password_hash"] == nil)
+        #expect(try users(hashed)["users"]?[0]?["password_hash"]?.stringValue?.hasPrefix("$2b$") == true)
+
+        let target = try await ServerHarness.make()
+        try await withHarness(target) { client in
+            let answer = try await client.send(.post, "/api/v1/restore", bytes: plain, contentType: "application/zip")
+            #expect(answer.status == .ok, "\(answer.text)")
+            let items = answer.json["items"]?.arrayValue ?? []
+            #expect(items.contains { $0["kind"] == "schedule" && $0["name"] == "hello/nightly" && $0["change"] == "create" })
+            #expect(items.contains { $0["kind"] == "user" && $0["name"] == "viewer" && $0["change"] == "create" })
+            #expect(items.contains { $0["kind"] == "user" && $0["name"] == "admin" && $0["change"] == "unchanged" })
+            let schedules = try await client.send(.get, "/api/v1/flows/hello/schedules")
+            #expect(schedules.json["items"]?[0]?["timezone"] == "Europe/Berlin", "\(schedules.text)")
+            #expect(try await target.store.credentials(username: "viewer")?.passwordHash == BackupRestorer.noPassword)
+        }
+    }
+
     @Test("a raw application/zip body restores too; /api/v1/restore?dry_run=true lists the changes and writes nothing")
     func rawBodyAndDryRun() async throws {
         let harness = try await ServerHarness.make()

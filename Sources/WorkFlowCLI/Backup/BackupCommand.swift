@@ -6,15 +6,17 @@ import WorkFlowEngine
 /// `workflow backup [FILE] [--force]`
 struct BackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "backup", abstract: "Write workflows, versions, settings and custom modules to a ZIP.",
+        commandName: "backup", abstract: "Write workflows, versions, schedules, users, settings and custom modules to a ZIP.",
         discussion: """
             The ZIP has the layout of WorkFlow v0.0.3's backups (workflows/, modules/, settings.json, \
-            backup.json), which that version can restore too; the version histories go into extra/versions/. \
-            Deleted workflows are left out. See docs/backup.md.
+            backup.json), which that version can restore too; the version histories, schedules and users \
+            go into extra/. Users are written without their password hashes unless you give \
+            --with-password-hashes; API keys never are. Deleted workflows are left out. See docs/backup.md.
 
             Examples:
               workflow backup
               workflow backup /srv/backups/workflow.zip --force
+              workflow backup full.zip --with-password-hashes
               workflow backup nightly.zip --json
             """)
 
@@ -22,6 +24,8 @@ struct BackupCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The ZIP to write (default: workflow_backup_<UTC YYYYMMDD_HHMMSS>.zip here).", valueName: "FILE"))
     var file: String?
     @Flag(help: "Replace FILE if it exists.") var force = false
+    @Flag(help: "Include the users' bcrypt password hashes, so that restored users sign in with their passwords.")
+    var withPasswordHashes = false
 
     func run() async throws {
         try await CommandContext.with(global) { context in
@@ -31,7 +35,8 @@ struct BackupCommand: AsyncParsableCommand {
                 throw context.fail("\(path) exists; give --force to replace it")
             }
             let writer = BackupWriter(
-                flows: context.store, settings: context.store, modulesFolder: URL(fileURLWithPath: context.configuration.modulesPath))
+                flows: context.store, settings: context.store, modulesFolder: URL(fileURLWithPath: context.configuration.modulesPath),
+                schedules: context.store, users: context.store, includePasswordHashes: withPasswordHashes)
             let output: BackupOutput
             do throws(BackupError) {
                 output = try await writer.write(createdBy: CommandAuthor.current, at: now)

@@ -22,11 +22,14 @@ enum BackupPresentation {
             "versions": .int(output.versionCount),
             "settings": .int(output.settingCount),
             "modules": .array(output.modules.map(JSONValue.string)),
+            "schedules": .int(output.scheduleCount),
+            "users": .int(output.userCount),
         ]
     }
 
     static func text(_ output: BackupOutput, file: String) -> String {
         "Backed up \(count(output.workflows.count, "workflow")) (\(count(output.versionCount, "version"))), "
+            + "\(count(output.scheduleCount, "schedule")), \(count(output.userCount, "user")), "
             + "\(count(output.settingCount, "setting")) and \(count(output.modules.count, "module file")) to \(file) "
             + "(\(output.data.count) bytes).\n"
     }
@@ -96,7 +99,11 @@ enum BackupPresentation {
             + "\(plan.items(.workflow, .unchanged).count) unchanged"
         let settings = plan.items.filter { $0.kind == .setting && ($0.change == .create || $0.change == .update) }.count
         let modules = plan.items.filter { $0.kind == .module && ($0.change == .create || $0.change == .update) }.count
-        let summary = "\(workflows); \(count(settings, "setting")) and \(count(modules, "module file")) written"
+        let schedules = plan.items.filter { $0.kind == .schedule && ($0.change == .create || $0.change == .update) }.count
+        let users = plan.items(.user, .create).count
+        let summary =
+            "\(workflows); \(count(schedules, "schedule")), \(count(users, "new user")), \(count(settings, "setting")) and "
+            + "\(count(modules, "module file")) written"
         if dryRun {
             text += "Dry run: nothing was written. Restoring would give: \(summary).\n"
         } else if failures.isEmpty {

@@ -6,13 +6,15 @@ import WorkFlowEngine
 /// `workflow restore FILE [--dry-run]`
 struct RestoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "restore", abstract: "Restore workflows, settings and custom modules from a backup ZIP.",
+        commandName: "restore", abstract: "Restore workflows, schedules, users, settings and custom modules from a backup ZIP.",
         discussion: """
             Reads backups made by `workflow backup` and by WorkFlow v0.0.3. The whole archive is checked \
             before anything is written; when anything is wrong every problem is listed, nothing is \
             written and the exit status is 2. Workflows that exist get the backup's document as a new \
-            version (none when it is the same); new ones come with their version history. Nothing that \
-            the backup does not hold is removed. See docs/backup.md.
+            version (none when it is the same); new ones come with their version history. Schedules are \
+            created or take the backup's settings; users who do not exist are created (without a password \
+            unless the backup holds its hash), users who exist are left alone. Nothing that the backup does \
+            not hold is removed. See docs/backup.md.
 
             Examples:
               workflow restore workflow_backup_20261128_020000.zip --dry-run
@@ -29,7 +31,8 @@ struct RestoreCommand: AsyncParsableCommand {
             let limits = BackupLimits.standard
             let data = try BackupPresentation.readArchive(file, limits: limits, context: context)
             let modulesFolder = URL(fileURLWithPath: context.configuration.modulesPath)
-            let restorer = BackupRestorer(flows: context.store, settings: context.store, modulesFolder: modulesFolder)
+            let restorer = BackupRestorer(
+                flows: context.store, settings: context.store, modulesFolder: modulesFolder, schedules: context.store, users: context.store)
             let archive: BackupArchive
             let plan: RestorePlan
             do throws(BackupError) {

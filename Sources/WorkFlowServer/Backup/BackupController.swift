@@ -14,6 +14,8 @@ struct BackupController {
     let store: SQLStore
     let registry: ModuleRegistry
     let auditor: Auditor
+    /// Told when a restore brings schedules, so it plans them at once.
+    let scheduler: SchedulerService
     /// `$WORKFLOW_HOME/modules`, the custom module sources backed up and restored.
     let modulesFolder: URL
     let now: @Sendable () -> Date
@@ -24,10 +26,10 @@ struct BackupController {
 
     func addRoutes(to routes: RouteTable) {
         routes.add(
-            .get, "/backup", "Download a backup ZIP of workflows, versions, settings and custom modules (administrators)",
+            .get, "/backup", "Download a backup ZIP of workflows, versions, schedules, users, settings and custom modules; ?password_hashes=true adds the users' password hashes (administrators)",
             produces: "application/zip"
-        ) { _, context in
-            try await download(context)
+        ) { request, context in
+            try await download(request, context)
         }
         routes.add(
             .post, "/restore", "Restore a backup ZIP (multipart field \"file\" or a ZIP body): {status, restored, errors?} (administrators)",
@@ -37,9 +39,9 @@ struct BackupController {
             return JSONResponse(seedAnswer(outcome.plan, failures: outcome.failures))
         }
         routes.add(
-            .get, "/api/v1/backup", "Download a backup ZIP of workflows, versions, settings and custom modules", produces: "application/zip"
-        ) { _, context in
-            try await download(context)
+            .get, "/api/v1/backup", "Download a backup ZIP of workflows, versions, schedules, users, settings and custom modules; ?password_hashes=true adds the users' password hashes", produces: "application/zip"
+        ) { request, context in
+            try await download(request, context)
         }
         routes.add(
             .post, "/api/v1/restore", "Restore a backup ZIP (multipart field \"file\" or a ZIP body); ?dry_run=true only lists the changes",
@@ -57,20 +59,31 @@ struct BackupController {
     }
 
     /// The ZIP as an attachment named as the seed named it.
-    private func download(_ context: AppRequestContext) async throws -> Response {
+    private func download(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let identity = try context.require(.admin)
+        let includeHashes: Bool
+        switch request.textQuery("password_hashes") {
+        case nil, "false": includeHashes = false
+        case "true": includeHashes = true
+        case let other?: throw APIError.invalidField("password_hashes", "'\(other)' is not true or false")
+        }
         let date = now()
         let output: BackupOutput
         do {
-            output = try await BackupWriter(flows: store, settings: store, modulesFolder: modulesFolder)
-                .write(createdBy: identity.actor, at: date)
+            output = try await BackupWriter(
+                flows: store, settings: store, modulesFolder: modulesFolder, schedules: store, users: store,
+                includePasswordHashes: includeHashes
+            ).write(createdBy: identity.actor, at: date)
         } catch {
             throw Self.apiError(error)
         }
         let fileName = BackupLayout.fileName(at: date)
         await auditor.record(
             context, action: "backup", targetType: "system", targetName: fileName,
-            detail: ["workflows": .int(output.workflows.count), "settings": .int(output.settingCount), "modules": .int(output.modules.count)])
+            detail: [
+                "workflows": .int(output.workflows.count), "settings": .int(output.settingCount), "modules": .int(output.modules.count),
+                "schedules": .int(output.scheduleCount), "users": .int(output.userCount), "password_hashes": .bool(includeHashes),
+            ])
         return Response(
             status: .ok,
             headers: [.contentType: "application/zip", .contentDisposition: "attachment; filename=\"\(fileName)\""],
@@ -84,7 +97,8 @@ struct BackupController {
     ) async throws -> (plan: RestorePlan, failures: [BackupProblem]) {
         let identity = try context.require(.admin)
         let upload = try await BackupUpload.read(request, context: context)
-        let restorer = BackupRestorer(flows: store, settings: store, modulesFolder: modulesFolder, now: now)
+        let restorer = BackupRestorer(
+            flows: store, settings: store, modulesFolder: modulesFolder, schedules: store, users: store, now: now)
         let plan: RestorePlan
         do {
             let installed = try ModuleFiles.installedModuleNames(in: modulesFolder)
@@ -97,6 +111,7 @@ struct BackupController {
         let file = upload.fileName ?? "upload"
         let source = plan.manifest.createdAt.isEmpty ? file : "\(file) (\(plan.manifest.createdAt))"
         let result = await restorer.apply(plan, author: identity.actor, source: source)
+        if plan.items.contains(where: { $0.kind == .schedule }) { scheduler.wake() }
         await auditor.record(context, action: "restore", targetType: "system", targetName: file, detail: Self.auditDetail(plan, result.failures))
         return (plan, result.failures)
     }
@@ -122,7 +137,15 @@ struct BackupController {
             answer["errors"] = .array(
                 failures.map { failure in
                     let kind = plan.items.first { $0.entry == failure.entry }?.kind
-                    let section = kind.map { $0 == .workflow ? "workflows" : $0 == .module ? "modules" : "settings" } ?? "restore"
+                    let section =
+                        switch kind {
+                        case .workflow?: "workflows"
+                        case .module?: "modules"
+                        case .setting?: "settings"
+                        case .schedule?: "schedules"
+                        case .user?: "users"
+                        case nil: "restore"
+                        }
                     return .string("\(section): \(failure)")
                 })
         }
@@ -138,6 +161,8 @@ struct BackupController {
             "workflows": ["created": names(.workflow, .create), "updated": names(.workflow, .update)],
             "settings": ["created": names(.setting, .create), "updated": names(.setting, .update)],
             "modules": ["created": names(.module, .create), "updated": names(.module, .update)],
+            "schedules": ["created": names(.schedule, .create), "updated": names(.schedule, .update)],
+            "users": ["created": names(.user, .create)],
             "failures": .array(failures.map(\.json)),
         ]
     }

@@ -1,6 +1,5 @@
 import Foundation
 import WorkFlowCron
-import WorkFlowStore
 
 /// A schedule setting that was refused: the field and what is wrong with it.
 public struct ScheduleSettingsError: Error, Sendable, Hashable, CustomStringConvertible {
