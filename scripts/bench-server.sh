@@ -59,10 +59,19 @@ for _ in $(seq 1 100); do
 done
 key="$("$bin" apikey create bench | tail -n 1)"
 base="http://127.0.0.1:$port"
+# The server's CPU time so far in milliseconds (user + system): steadier than rates on a
+# machine whose cores are shared, since time the host steals is not counted.
+server_cpu_ms() {
+  awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$server_pid/stat"
+}
 
 echo
 echo "==> GET /flow, 100 connections, ${seconds} s"
+cpu_before=$(server_cpu_ms)
 wrk -t2 -c100 -d"${seconds}s" --latency -H "X-Api-Key: $key" "$base/flow" | tee "$home/get.txt"
+cpu_get=$(( $(server_cpu_ms) - cpu_before ))
+requests=$(awk '/requests in/ { print $1 }' "$home/get.txt")
+echo "server CPU per request: $(( cpu_get * 1000 / (requests > 0 ? requests : 1) )) µs ($cpu_get ms for $requests requests)"
 
 echo
 echo "==> POST /api/v1/flows/three/runs, 32 connections, ${seconds} s, then until the queue is empty"
@@ -72,6 +81,7 @@ wrk.body = "{}"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["X-Api-Key"] = "$key"
 LUA
+cpu_before=$(server_cpu_ms)
 wrk -t2 -c32 -d"${seconds}s" --latency -s "$home/post.lua" "$base/api/v1/flows/three/runs" | tee "$home/post.txt"
 # Wait until every queued run has been executed.
 for _ in $(seq 1 600); do
@@ -80,8 +90,9 @@ for _ in $(seq 1 600); do
   [ "$pending" = 0 ] && [ "$running" = 0 ] && break
   sleep 0.5
 done
+cpu_runs=$(( $(server_cpu_ms) - cpu_before ))
 "$bin" runs list --flow three --limit 10000000 --json >"$home/runs.json"
-python3 - "$home/runs.json" <<'PY'
+python3 - "$home/runs.json" "$cpu_runs" <<'PY'
 import json, sys
 from datetime import datetime
 runs = json.load(open(sys.argv[1]))
@@ -93,4 +104,6 @@ lat = sorted(t(r["ended_at"]) - t(r["created_at"]) for r in done)
 p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000
 print(f"runs: {len(done)} ended ({ok} success) in {span:.2f} s = {len(done) / span:.0f} runs/s end to end")
 print(f"queued-to-ended latency: p50 {p(0.5):.1f} ms, p99 {p(0.99):.1f} ms")
+cpu = int(sys.argv[2])
+print(f"server CPU per run (queue, execute, record, and the polls above): {cpu * 1000 / len(done):.0f} µs ({cpu} ms for {len(done)} runs)")
 PY

@@ -5,10 +5,11 @@ import Synchronization
 /// `<directory>/<fileName>`, rotating by size like the seed's `RotatingFileHandler`:
 /// `wf.log` → `wf.log.1` → `wf.log.2` ..., keeping `backupCount` old files.
 ///
-/// Before each batch the path is checked against the open file, so a file deleted or moved
-/// away by someone else (logrotate, an operator, another WorkFlow process rotating) is
-/// reopened instead of written into the void. Writes use `O_APPEND`, so processes sharing
-/// the file never overwrite each other's lines.
+/// At most once a second (before a batch) the path is checked against the open file, so a file
+/// deleted or moved away by someone else (logrotate, an operator, another WorkFlow process
+/// rotating) is reopened instead of written into the void; in between, the size is counted
+/// from what this process wrote. (Checking before every line cost a `stat` per line.) Writes
+/// use `O_APPEND`, so processes sharing the file never overwrite each other's lines.
 public final class RotatingFileLogSink: LogSink {
     public let directory: String
     public let fileName: String
@@ -23,7 +24,14 @@ public final class RotatingFileLogSink: LogSink {
         var fd: Int32 = -1
         var device: dev_t = 0
         var inode: ino_t = 0
+        /// The file's size as last seen, plus what was written since.
+        var size = 0
+        /// When the path was last checked against the file (`DispatchTime` nanoseconds).
+        var checkedAt: UInt64 = 0
     }
+
+    /// How often the path is checked against the open file, in nanoseconds.
+    private let checkInterval: UInt64
 
     private let state = Mutex(OpenFile())
 
@@ -31,10 +39,13 @@ public final class RotatingFileLogSink: LogSink {
     ///   - directory: created (with its parents) when missing.
     ///   - timeZone: the zone of the `time` field; the seed wrote local time.
     ///   - permissions: of a newly created file.
+    ///   - pathCheckInterval: how often the path is checked against the open file.
     public init(
         directory: String, fileName: String, maxBytes: Int, backupCount: Int, timeZone: TimeZone = .current,
-        permissions: mode_t = 0o640
+        permissions: mode_t = 0o640, pathCheckInterval: Duration = .seconds(1)
     ) {
+        let (seconds, attoseconds) = pathCheckInterval.components
+        self.checkInterval = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
         self.directory = directory
         self.fileName = fileName
         self.maxBytes = max(0, maxBytes)
@@ -69,6 +80,7 @@ public final class RotatingFileLogSink: LogSink {
                 size += bytes.count
             }
             try append(&pending, to: file)
+            file.size = size
         }
     }
 
@@ -83,9 +95,13 @@ public final class RotatingFileLogSink: LogSink {
     /// Makes sure `file` is open on what `path` names now; returns the file's size.
     private func openIfNeeded(_ file: inout OpenFile) throws(LogSinkError) -> Int {
         var info = stat()
+        let now = DispatchTime.now().uptimeNanoseconds
         if file.fd >= 0 {
+            if now &- file.checkedAt < checkInterval { return file.size }
             if stat(path, &info) == 0, info.st_dev == file.device, info.st_ino == file.inode {
-                return Int(info.st_size)
+                file.size = Int(info.st_size)
+                file.checkedAt = now
+                return file.size
             }
             closeDescriptor(file.fd)
             file = OpenFile()
@@ -101,8 +117,8 @@ public final class RotatingFileLogSink: LogSink {
             closeDescriptor(fd)
             throw LogSinkError(operation: "inspect \(path)", code: code)
         }
-        file = OpenFile(fd: fd, device: info.st_dev, inode: info.st_ino)
-        return Int(info.st_size)
+        file = OpenFile(fd: fd, device: info.st_dev, inode: info.st_ino, size: Int(info.st_size), checkedAt: now)
+        return file.size
     }
 
     private func createDirectory() throws(LogSinkError) {

@@ -5,12 +5,12 @@ import WorkFlowEngine
 /// Writes a run's events to the store: its start and every step's rows as they change, and its
 /// end with the result.
 ///
-/// With a ``writeDelay`` the changes of a moment are written together: a change waits at most
-/// that long, and the run's end carries whatever still waits, in the same transaction. A run
-/// whose steps take microseconds then costs the store one transaction for its whole progress
-/// instead of two per step, while a step that runs longer is still seen running by everyone
-/// reading the store (another node's live view, a restart after a crash) after `writeDelay`.
-/// Without one, each event is written before ``record(_:)`` returns.
+/// With a ``ProgressTicker`` the changes of a moment are written together: they wait for the
+/// ticker's next tick, and the run's end carries whatever still waits, in the same transaction.
+/// A run whose steps take microseconds then costs the store one transaction for its whole
+/// progress instead of two per step, while a step that runs longer is still seen running by
+/// everyone reading the store (another node's live view, a restart after a crash) within one
+/// tick. Without a ticker, each event is written before ``record(_:)`` returns.
 ///
 /// Writes happen one after another in the order of the events, each on a task of its own (the
 /// drivers refuse work on a cancelled task, and a cancelled run must still record its end).
@@ -21,10 +21,9 @@ public actor StoreRunRecorder: RunRecorder {
     public nonisolated let runID: Int64
     /// The node whose queue lease the run holds; its end is written only while the lease holds.
     public nonisolated let claimedBy: String?
-    /// How long a change may wait to be written with later ones; `nil` writes each at once.
-    public nonisolated let writeDelay: Duration?
+    /// What writes waiting changes; `nil` writes each at once.
+    public nonisolated let ticker: ProgressTicker?
     private let store: SQLStore
-    private let timers: any EngineClock
     private let logger: Logger
     /// The most recent write that failed.
     public private(set) var lastError: StoreError?
@@ -37,9 +36,8 @@ public actor StoreRunRecorder: RunRecorder {
     private var waitingStart: Date?
     /// Step rows waiting to be written, by step order; the latest state of each.
     private var waitingSteps: [Int: StepRecord] = [:]
-    /// The pending delayed write, if one is scheduled; a newer generation makes it moot.
-    private var timer: Task<Void, Never>?
-    private var timerGeneration = 0
+    /// Whether the ticker knows this recorder has changes waiting.
+    private var onTicker = false
     /// The last write handed out; each write waits for the one before it.
     private var lastWrite: Task<Void, Never>?
 
@@ -47,18 +45,16 @@ public actor StoreRunRecorder: RunRecorder {
     ///   - claimedBy: for a run claimed from the queue, the claiming node: the end is then
     ///     written only if that node still holds the lease (a run reaped after a stall must not
     ///     be overwritten by its late end).
-    ///   - writeDelay: how long changes may wait to be written together; `nil` writes each event
-    ///     before ``record(_:)`` returns.
-    ///   - timers: what the delay sleeps on.
+    ///   - ticker: writes waiting changes at its ticks; `nil` writes each event before
+    ///     ``record(_:)`` returns.
     public init(
-        store: SQLStore, runID: Int64, claimedBy: String? = nil, writeDelay: Duration? = nil, timers: any EngineClock = SystemClock(),
+        store: SQLStore, runID: Int64, claimedBy: String? = nil, ticker: ProgressTicker? = nil,
         logger: Logger = Logger(label: "workflow.store.recorder")
     ) {
         self.store = store
         self.runID = runID
         self.claimedBy = claimedBy
-        self.writeDelay = writeDelay
-        self.timers = timers
+        self.ticker = ticker
         var logger = logger
         logger[metadataKey: "run.id"] = "\(runID)"
         self.logger = logger
@@ -72,46 +68,34 @@ public actor StoreRunRecorder: RunRecorder {
         case .stepStarted(let step), .stepFinished(let step):
             waitingSteps[step.order] = step
         case .runFinished(let result):
-            timer?.cancel()
-            timer = nil
-            timerGeneration += 1
+            if onTicker {
+                ticker?.forget(self)
+                onTicker = false
+            }
             await writeEnd(result).value
             return
         }
-        if let writeDelay {
-            scheduleWrite(after: writeDelay)
+        if let ticker {
+            if !onTicker {
+                onTicker = true
+                ticker.remember(self)
+            }
         } else {
             await writeWaiting().value
         }
     }
 
-    /// Writes what waits now instead of after the delay; returns when it is written.
+    /// Writes what waits now instead of at the next tick; returns when it is written.
     public func flush() async {
-        timer?.cancel()
-        timer = nil
-        timerGeneration += 1
         await writeWaiting().value
     }
 
-    // MARK: - Writing
-
-    private func scheduleWrite(after delay: Duration) {
-        guard timer == nil else { return }
-        let generation = timerGeneration
-        let timers = timers
-        timer = Task { [weak self] in
-            try? await timers.sleep(for: delay)
-            await self?.timerFired(generation)
-        }
-    }
-
-    private func timerFired(_ generation: Int) {
-        // A flush or the run's end came first and took what waited.
-        guard generation == timerGeneration else { return }
-        timer = nil
+    /// The ticker's call: hands what waits to a write, without waiting for it.
+    func tick() {
         _ = writeWaiting()
     }
 
+    // MARK: - Writing
     /// Hands what waits to a write of its own, after the writes before it.
     private func writeWaiting() -> Task<Void, Never> {
         let startedAt = waitingStart

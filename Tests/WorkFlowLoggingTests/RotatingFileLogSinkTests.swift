@@ -75,7 +75,8 @@ struct RotatingFileLogSinkTests {
     func reopensAfterDeletion() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let sink = RotatingFileLogSink(directory: folder.path, fileName: "wf.log", maxBytes: 0, backupCount: 1, timeZone: utc)
+        let sink = RotatingFileLogSink(
+            directory: folder.path, fileName: "wf.log", maxBytes: 0, backupCount: 1, timeZone: utc, pathCheckInterval: .zero)
         try sink.write([numbered(1)])
         try FileManager.default.removeItem(atPath: folder.path + "/wf.log")
         try sink.write([numbered(2)])
@@ -86,12 +87,26 @@ struct RotatingFileLogSinkTests {
     func reopensAfterExternalRotation() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let sink = RotatingFileLogSink(directory: folder.path, fileName: "wf.log", maxBytes: 0, backupCount: 1, timeZone: utc)
+        let sink = RotatingFileLogSink(
+            directory: folder.path, fileName: "wf.log", maxBytes: 0, backupCount: 1, timeZone: utc, pathCheckInterval: .zero)
         try sink.write([numbered(1)])
         try FileManager.default.moveItem(atPath: folder.path + "/wf.log", toPath: folder.path + "/wf.log-20261128")
         try sink.write([numbered(2)])
         #expect(folder.read("wf.log-20261128") == text(1...1))
         #expect(folder.read("wf.log") == text(2...2))
+    }
+
+    @Test("between checks of the path, lines go to the open file even when it was moved away")
+    func checksThePathAtIntervals() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let sink = RotatingFileLogSink(
+            directory: folder.path, fileName: "wf.log", maxBytes: 0, backupCount: 1, timeZone: utc, pathCheckInterval: .seconds(3600))
+        try sink.write([numbered(1)])
+        try FileManager.default.moveItem(atPath: folder.path + "/wf.log", toPath: folder.path + "/wf.log-20261128")
+        try sink.write([numbered(2)])
+        #expect(folder.read("wf.log-20261128") == text(1...2))
+        #expect(folder.read("wf.log") == nil)
     }
 
     @Test("a folder that cannot be created is an error naming it")

@@ -156,15 +156,14 @@ extension StoreContract {
 }
 
 extension StoreContract {
-    @Test("with a write delay, changes wait and go in one write; the end carries what still waits", arguments: Backend.all)
+    @Test("with a ticker, changes wait for its tick and go in one write; the end carries what still waits", arguments: Backend.all)
     func recorderWithWriteDelay(backend: Backend) async throws {
         try await withStore(backend) { store, _ in
             let run = try await store.createRun(
                 flowName: "probe", flowVersion: nil, document: [:], trigger: .cli, triggeredBy: nil, inputs: [:], status: .queued,
                 node: "test")
-            let clock = ManualClock()
-            let recorder = StoreRunRecorder(
-                store: store, runID: run.id, writeDelay: .seconds(1), timers: clock, logger: TestDatabase.quietLogger)
+            let ticker = ProgressTicker(interval: .seconds(1), clock: ManualClock())
+            let recorder = StoreRunRecorder(store: store, runID: run.id, ticker: ticker, logger: TestDatabase.quietLogger)
             let t0 = Date(timeIntervalSince1970: 1_790_000_000)
             let pending = ["a", "b", "c"].enumerated().map { StepRecord(name: $1, order: $0, module: "test.Probe", method: "ok") }
             func running(_ i: Int) -> StepRecord {
@@ -187,15 +186,10 @@ extension StoreContract {
             await recorder.record(.stepStarted(running(0)))
             #expect(try await store.steps(runID: run.id).isEmpty)
             #expect(await recorder.writesStarted == 0)
+            #expect(ticker.count == 1)
 
-            // After the delay, one write holds the start and every step as it is now.
-            await clock.waitForSleepers(1)
-            clock.advance(by: .seconds(1))
-            var spins = 0
-            while await recorder.writesStarted < 1, spins < 100_000 {
-                await Task.yield()
-                spins += 1
-            }
+            // At the tick, one write holds the start and every step as it is now.
+            await ticker.tick()
             await recorder.flush()
             #expect(await recorder.writesStarted == 1)
             #expect(try await store.steps(runID: run.id).map(\.status) == [.running, .pending, .pending])
@@ -211,9 +205,37 @@ extension StoreContract {
                 context: [:])
             await recorder.record(.runFinished(result))
             #expect(await recorder.writesStarted == 2)
+            #expect(ticker.count == 0)
             #expect(await recorder.lastError == nil)
             #expect(try await store.steps(runID: run.id) == result.steps)
             #expect(try await store.run(id: run.id)?.status == .success)
+        }
+    }
+}
+
+extension StoreContract {
+    @Test("the ticker's loop writes waiting changes once per interval", arguments: Backend.all)
+    func tickerLoop(backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            let run = try await store.createRun(
+                flowName: "probe", flowVersion: nil, document: [:], trigger: .cli, triggeredBy: nil, inputs: [:], status: .queued,
+                node: "test")
+            let clock = ManualClock()
+            let ticker = ProgressTicker(interval: .milliseconds(100), clock: clock)
+            let loop = Task { await ticker.run() }
+            let recorder = StoreRunRecorder(store: store, runID: run.id, ticker: ticker, logger: TestDatabase.quietLogger)
+            let step = StepRecord(name: "a", order: 0, module: "test.Probe", method: "ok", status: .running, attempts: 1)
+            await recorder.record(.runStarted(runID: run.id, startedAt: Date(timeIntervalSince1970: 1_790_000_000), steps: [step]))
+
+            await clock.waitForSleepers(1)
+            clock.advance(by: .milliseconds(100))
+            // The loop sleeps again only after the tick handed the changes to a write.
+            await clock.waitForSleepers(1)
+            await recorder.flush()
+            #expect(await recorder.writesStarted == 1)
+            #expect(try await store.steps(runID: run.id).map(\.status) == [.running])
+            loop.cancel()
+            await loop.value
         }
     }
 }

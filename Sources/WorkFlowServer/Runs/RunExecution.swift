@@ -12,30 +12,29 @@ struct RunExecution: Sendable {
     let metrics: ServerMetrics
     let clock: any EngineClock
     let logger: Logger
-    /// How long step changes may wait to be written together (see ``StoreRunRecorder``).
-    var stepWriteDelay: Duration? = nil
-    /// What that delay sleeps on.
-    var timers: any EngineClock = SystemClock()
+    /// Writes step changes together (see ``StoreRunRecorder``); `nil` writes each at once.
+    var ticker: ProgressTicker? = nil
 
     /// Runs to the end (or until the calling task is cancelled) and returns the result.
     /// - Parameter claimedBy: the node holding the run's queue lease, if it was claimed.
+    /// - Parameter workflow: `document` already read, when the caller has it.
     func execute(
-        runID: Int64, document: JSONObject, inputs: JSONObject, triggeredBy: String?, claimedBy: String? = nil,
+        runID: Int64, document: JSONObject, workflow: Workflow? = nil, inputs: JSONObject, triggeredBy: String?, claimedBy: String? = nil,
         reusedSteps: [String: StepRecord] = [:]
     ) async -> RunResult {
         var logger = logger
         logger[metadataKey: "run.id"] = "\(runID)"
         // The hub comes last: whoever it tells of a run's end finds the end stored and counted.
-        // (Step changes may reach the store up to `stepWriteDelay` later.)
+        // (Step changes may reach the store up to one tick of the ticker later.)
         let recorder = FanOutRecorder([
-            StoreRunRecorder(store: store, runID: runID, claimedBy: claimedBy, writeDelay: stepWriteDelay, timers: timers, logger: logger),
+            StoreRunRecorder(store: store, runID: runID, claimedBy: claimedBy, ticker: ticker, logger: logger),
             RunMetricsRecorder(metrics: metrics),
             HubRecorder(hub: hub, runID: runID),
         ])
         let executor = Executor(registry: registry, clock: clock, logger: logger)
         do {
             return try await executor.run(
-                Workflow(document: .object(document)), options: RunOptions(inputs: inputs, runID: runID, triggeredBy: triggeredBy, reusedSteps: reusedSteps),
+                workflow ?? Workflow(document: .object(document)), options: RunOptions(inputs: inputs, runID: runID, triggeredBy: triggeredBy, reusedSteps: reusedSteps),
                 recorder: recorder)
         } catch {
             // Inputs are checked before a run is recorded; reaching this means the document or

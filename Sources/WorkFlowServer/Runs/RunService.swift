@@ -56,6 +56,10 @@ public actor RunService {
     let logger: Logger
     let node: String
     let tuning: Tuning
+    /// Writes the step progress of this node's runs together (`nil`: each change at once).
+    let ticker: ProgressTicker?
+    /// Documents already read and validated.
+    let checked: CheckedWorkflows
     private var tasks: [Int64: Task<Void, Never>] = [:]
     private var accepting = true
     private var stopped = false
@@ -75,6 +79,8 @@ public actor RunService {
         self.logger = logger
         self.node = node
         self.tuning = tuning
+        ticker = tuning.stepWriteDelay.map { ProgressTicker(interval: $0, clock: tuning.timers) }
+        checked = CheckedWorkflows(registry: registry)
     }
 
     // MARK: Starting and following runs
@@ -90,8 +96,7 @@ public actor RunService {
         guard flow.enabled else {
             throw APIError(.conflict, code: "flow_disabled", message: "workflow '\(flow.name)' is disabled; enable it first")
         }
-        let workflow = Workflow(document: .object(flow.document))
-        let issues = workflow.validate(registry: registry)
+        let (workflow, issues) = checked.check(flow.document, flowName: flow.name, version: flow.currentVersion)
         guard issues.isEmpty else { throw APIError.invalidWorkflow(issues) }
         do {
             _ = try workflow.runVariables(inputs: inputs)
@@ -183,6 +188,9 @@ public actor RunService {
 
     /// Claims and executes runs, renews leases and reaps expired ones until ``shutdown(grace:)``.
     public func runWorkers() async {
+        let ticker = ticker
+        let ticking = Task { await ticker?.run() }
+        defer { ticking.cancel() }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.claimLoop() }
             group.addTask { await self.every(self.tuning.heartbeatInterval) { await self.heartbeat() } }
@@ -243,12 +251,12 @@ public actor RunService {
 
     private func execute(_ claimed: ClaimedRun) {
         let execution = RunExecution(
-            store: store, registry: registry, hub: hub, metrics: metrics, clock: clock, logger: logger,
-            stepWriteDelay: tuning.stepWriteDelay, timers: tuning.timers)
+            store: store, registry: registry, hub: hub, metrics: metrics, clock: clock, logger: logger, ticker: ticker)
         let node = node
+        let workflow = checked.check(claimed.document, flowName: claimed.flowName, version: claimed.flowVersion).workflow
         tasks[claimed.runID] = Task {
             _ = await execution.execute(
-                runID: claimed.runID, document: claimed.document, inputs: claimed.inputs, triggeredBy: claimed.triggeredBy,
+                runID: claimed.runID, document: claimed.document, workflow: workflow, inputs: claimed.inputs, triggeredBy: claimed.triggeredBy,
                 claimedBy: node, reusedSteps: Dictionary(claimed.reusedSteps.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
             await self.finished(claimed.runID)
         }
