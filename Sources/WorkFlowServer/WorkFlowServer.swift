@@ -113,8 +113,9 @@ public struct WorkFlowServer: Sendable {
 
     /// The HTTP applications (web port, and the API port when it differs) and the services
     /// around them, in one group that stops on SIGTERM or SIGINT. Throws when the master key
-    /// file exists but is unusable (too open, wrong size, unreadable).
-    public func serviceGroup() throws -> ServiceGroup {
+    /// file exists but is unusable (too open, wrong size, unreadable). `onListening` is called
+    /// once every port accepts connections.
+    public func serviceGroup(onListening: @escaping @Sendable () async -> Void = {}) throws -> ServiceGroup {
         do throws(SecretBoxError) {
             try secrets.checkAtStart()
         } catch {
@@ -122,17 +123,20 @@ public struct WorkFlowServer: Sendable {
         }
         let responder = router().buildResponder()
         let server = try httpServer()
+        let separateAPI = options.api.flatMap { $0 == options.web ? nil : $0 }
+        let listening = ListenerCountdown(count: separateAPI == nil ? 1 : 2, then: onListening)
         var services: [any Service] = [
             Application(
                 responder: responder, server: server,
                 configuration: .init(address: .hostname(options.web.host, port: options.web.port), serverName: "WorkFlow"),
-                logger: logger)
+                onServerRunning: { _ in await listening.arrived() }, logger: logger)
         ]
-        if let api = options.api, api != options.web {
+        if let api = separateAPI {
             services.append(
                 Application(
                     responder: responder, server: server,
-                    configuration: .init(address: .hostname(api.host, port: api.port), serverName: "WorkFlow"), logger: logger))
+                    configuration: .init(address: .hostname(api.host, port: api.port), serverName: "WorkFlow"),
+                    onServerRunning: { _ in await listening.arrived() }, logger: logger))
         }
         services.append(
             JanitorService(store: store, defaults: options.settingsDefaults, interval: .seconds(3600), clock: clock, logger: logger))
@@ -181,4 +185,20 @@ struct RunWorkerService: Service {
 public struct ServerStartError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
+}
+
+/// Calls its action once `count` listeners have said they are running.
+private actor ListenerCountdown {
+    private var left: Int
+    private let action: @Sendable () async -> Void
+
+    init(count: Int, then action: @escaping @Sendable () async -> Void) {
+        left = count
+        self.action = action
+    }
+
+    func arrived() async {
+        left -= 1
+        if left == 0 { await action() }
+    }
 }

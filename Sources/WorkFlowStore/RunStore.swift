@@ -73,7 +73,7 @@ public protocol RunStore: Sendable {
     func recordStepFinished(runID: Int64, step: StepRecord) async throws(StoreError)
     func finishRun(runID: Int64, result: RunResult) async throws(StoreError)
     func finishRun(runID: Int64, result: RunResult, writingSteps steps: [StepRecord]) async throws(StoreError)
-    func recordProgress(runID: Int64, startedAt: Date?, steps: [StepRecord]) async throws(StoreError)
+    func recordProgress(runID: Int64, startedAt: Date?, steps: [StepRecord], claimedBy: String?) async throws(StoreError) -> Bool
     func run(id: Int64) async throws(StoreError) -> StoredRun?
     func runDocument(id: Int64) async throws(StoreError) -> JSONObject?
     func steps(runID: Int64) async throws(StoreError) -> [StepRecord]

@@ -111,13 +111,23 @@ extension SQLStore: RunStore {
     }
 
     /// Writes, in one transaction, what a running run did since its last write: its start (when
-    /// `startedAt` is given) and the step rows in `steps`. Throws ``StoreError/runNotFound(_:)``
-    /// for an unknown run.
-    public func recordProgress(runID: Int64, startedAt: Date?, steps: [StepRecord]) async throws(StoreError) {
-        guard startedAt != nil || !steps.isEmpty else { return }
-        try await StoreError.wrapping("record the progress of run \(runID)") {
+    /// `startedAt` is given) and the step rows in `steps`. For a run claimed from the queue
+    /// (`claimedBy`), only while that node still holds it: returns `false`, writing nothing, when
+    /// the lease was lost (the reaper failed or requeued the run while its node stalled).
+    /// Throws ``StoreError/runNotFound(_:)`` for an unknown run.
+    @discardableResult
+    public func recordProgress(runID: Int64, startedAt: Date?, steps: [StepRecord], claimedBy: String? = nil) async throws(StoreError) -> Bool {
+        guard startedAt != nil || !steps.isEmpty else { return true }
+        return try await StoreError.wrapping("record the progress of run \(runID)") {
             do {
-                try await database.withSession { session in
+                return try await database.withSession { session in
+                    if let claimedBy {
+                        // The entry's lock first, as on every path; the reaper skips a held entry.
+                        let share: SQLQueryString = session.dialect == .postgres ? " FOR SHARE" : ""
+                        let entry = try await session.first(
+                            "SELECT run_id FROM run_queue WHERE run_id = \(bind: runID) AND claimed_by = \(bind: claimedBy)\(share)")
+                        guard entry != nil else { return false }
+                    }
                     if let startedAt {
                         let updated = try await session.first(
                             """
@@ -127,6 +137,7 @@ extension SQLStore: RunStore {
                         guard updated != nil else { throw StoreError.runNotFound(runID) }
                     }
                     try await upsertSteps(session, runID: runID, steps: steps)
+                    return true
                 }
             } catch let error where DatabaseErrorText.isForeignKeyViolation(error) {
                 throw StoreError.runNotFound(runID)

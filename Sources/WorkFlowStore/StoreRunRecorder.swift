@@ -40,6 +40,9 @@ public actor StoreRunRecorder: RunRecorder {
     private var onTicker = false
     /// The last write handed out; each write waits for the one before it.
     private var lastWrite: Task<Void, Never>?
+    /// The claiming node no longer holds the run (it was reaped while this node stalled): its
+    /// progress is not written any more.
+    public private(set) var leaseLost = false
 
     /// - Parameters:
     ///   - claimedBy: for a run claimed from the queue, the claiming node: the end is then
@@ -104,7 +107,10 @@ public actor StoreRunRecorder: RunRecorder {
         waitingSteps = [:]
         guard startedAt != nil || !steps.isEmpty else { return lastWrite ?? Task {} }
         return enqueue { (recorder) async throws(StoreError) in
-            try await recorder.store.recordProgress(runID: recorder.runID, startedAt: startedAt, steps: steps)
+            guard await !recorder.leaseLost else { return }
+            let written = try await recorder.store.recordProgress(
+                runID: recorder.runID, startedAt: startedAt, steps: steps, claimedBy: recorder.claimedBy)
+            if !written { await recorder.loseLease() }
         } describing: { "progress (\(steps.count) steps)" }
     }
 
@@ -148,6 +154,12 @@ public actor StoreRunRecorder: RunRecorder {
         }
         lastWrite = task
         return task
+    }
+
+    private func loseLease() {
+        guard !leaseLost else { return }
+        leaseLost = true
+        logger.warning("the run's lease was lost (it was reaped or requeued); its progress is no longer recorded here")
     }
 
     private func failed(_ error: StoreError, writing what: String) {

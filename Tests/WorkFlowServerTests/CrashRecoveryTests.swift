@@ -89,51 +89,57 @@ struct CrashRecoveryTests {
         let databaseURL = "sqlite://" + home.appendingPathComponent("workflow.db").path
         // Set up in process: a workflow that waits as long as it is told, an admin and a key.
         let store = try await Store.open(url: databaseURL, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let slow = try Workflow(
-            json: #"{"inputs": {"seconds": {"type": "number"}}, "procedures": [{"name": "wait", "mod": "common.Bash", "method": "run", "params": {"cmd": "sleep ${var.seconds}"}}]}"#)
-        _ = try await store.createFlow(name: "slow", document: slow.document, author: "test", comment: nil)
-        let admin = try await store.createUser(username: "admin", passwordHash: "-", isAdmin: true)
-        let key = APIKeyFormat.generate()
-        _ = try await store.createAPIKey(name: "test", prefix: key.prefix, keyHash: key.hash, userID: admin.id)
+        // Closed on every way out: a failed expectation must not leave open connections behind.
+        do {
+            let slow = try Workflow(
+                json: #"{"inputs": {"seconds": {"type": "number"}}, "procedures": [{"name": "wait", "mod": "common.Bash", "method": "run", "params": {"cmd": "sleep ${var.seconds}"}}]}"#)
+            _ = try await store.createFlow(name: "slow", document: slow.document, author: "test", comment: nil)
+            let admin = try await store.createUser(username: "admin", passwordHash: "-", isAdmin: true)
+            let key = APIKeyFormat.generate()
+            _ = try await store.createAPIKey(name: "test", prefix: key.prefix, keyHash: key.hash, userID: admin.id)
 
-        let port = try freePort()
-        var server: ServerProcess? = try ServerProcess(home: home, port: port, extra: ["--workers", "1"])
-        let base = "http://127.0.0.1:\(port)/api/v1/flows/slow/runs"
-        // One worker: the first run executes, the second waits in the queue.
-        let running = try await post(base, key: key.plain, json: #"{"inputs": {"seconds": 60}}"#)
-        let queued = try await post(base, key: key.plain, json: #"{"inputs": {"seconds": 0}}"#)
-        let runningID = try #require(running["run_id"]?.intValue)
-        let queuedID = try #require(queued["run_id"]?.intValue)
-        // Waiting on another process: its claim shows in the database within milliseconds.
-        var claimed = false
-        for _ in 0..<200 where !claimed {
-            claimed = try await store.run(id: Int64(runningID))?.status == .running
-            if !claimed { try await Task.sleep(for: .milliseconds(25)) }
+            let port = try freePort()
+            var server: ServerProcess? = try ServerProcess(home: home, port: port, extra: ["--workers", "1"])
+            let base = "http://127.0.0.1:\(port)/api/v1/flows/slow/runs"
+            // One worker: the first run executes, the second waits in the queue.
+            let running = try await post(base, key: key.plain, json: #"{"inputs": {"seconds": 60}}"#)
+            let queued = try await post(base, key: key.plain, json: #"{"inputs": {"seconds": 0}}"#)
+            let runningID = try #require(running["run_id"]?.intValue)
+            let queuedID = try #require(queued["run_id"]?.intValue)
+            // Waiting on another process: its claim shows in the database within milliseconds.
+            var claimed = false
+            for _ in 0..<200 where !claimed {
+                claimed = try await store.run(id: Int64(runningID))?.status == .running
+                if !claimed { try await Task.sleep(for: .milliseconds(25)) }
+            }
+            #expect(claimed)
+
+            server?.kill(SIGKILL)
+            server = nil
+            #expect(try await store.run(id: Int64(runningID))?.status == .running)
+            #expect(try await store.run(id: Int64(queuedID))?.status == .queued)
+
+            // The restart closes the dead server's run and executes the queued one.
+            server = try ServerProcess(home: home, port: port)
+            let interrupted = try #require(try await store.run(id: Int64(runningID)))
+            #expect(interrupted.status == .failed)
+            #expect(interrupted.error == InterruptedRun.error)
+            var done = false
+            for _ in 0..<400 where !done {
+                done = try await store.run(id: Int64(queuedID))?.status == .success
+                if !done { try await Task.sleep(for: .milliseconds(25)) }
+            }
+            #expect(done, "the queued run did not run after the restart")
+
+            // A clean stop leaves nothing running.
+            server?.kill(SIGTERM)
+            #expect(server?.process.terminationStatus == 0)
+            let left = try await store.listRuns(RunQuery(limit: 100)).filter { $0.status == .running || $0.status == .queued }
+            #expect(left.isEmpty, "left unfinished: \(left.map(\.id))")
+        } catch {
+            await store.close()
+            throw error
         }
-        #expect(claimed)
-
-        server?.kill(SIGKILL)
-        server = nil
-        #expect(try await store.run(id: Int64(runningID))?.status == .running)
-        #expect(try await store.run(id: Int64(queuedID))?.status == .queued)
-
-        // The restart closes the dead server's run and executes the queued one.
-        server = try ServerProcess(home: home, port: port)
-        let interrupted = try #require(try await store.run(id: Int64(runningID)))
-        #expect(interrupted.status == .failed)
-        #expect(interrupted.error == InterruptedRun.error)
-        var done = false
-        for _ in 0..<400 where !done {
-            done = try await store.run(id: Int64(queuedID))?.status == .success
-            if !done { try await Task.sleep(for: .milliseconds(25)) }
-        }
-        #expect(done, "the queued run did not run after the restart")
-
-        // A clean stop leaves nothing running.
-        server?.kill(SIGTERM)
-        #expect(server?.process.terminationStatus == 0)
-        let left = try await store.listRuns(RunQuery(limit: 100)).filter { $0.status == .running || $0.status == .queued }
-        #expect(left.isEmpty, "left unfinished: \(left.map(\.id))")
         await store.close()
     }
 }

@@ -484,3 +484,26 @@ extension StoreContract {
         }
     }
 }
+
+extension StoreContract {
+    @Test("progress of a claimed run is written only while its node holds the lease", arguments: Backend.all)
+    func progressNeedsTheLease(backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            let id = try await Self.enqueue(store, "a").id
+            #expect(try await Self.claim(store, node: "node-1") == [id])
+            let step = StepRecord(name: "a", order: 0, module: "m", method: "x", status: .running, attempts: 1)
+            #expect(try await store.recordProgress(runID: id, startedAt: nil, steps: [step], claimedBy: "node-2") == false)
+            #expect(try await store.steps(runID: id).isEmpty)
+            #expect(try await store.recordProgress(runID: id, startedAt: nil, steps: [step], claimedBy: "node-1") == true)
+            #expect(try await store.steps(runID: id).map(\.status) == [.running])
+
+            // Reaped while node-1 stalled: its late progress is not written over the requeued run.
+            _ = try await store.reapExpiredLeases(now: Self.at(3600))
+            var late = step
+            late.status = .success
+            #expect(try await store.recordProgress(runID: id, startedAt: nil, steps: [late], claimedBy: "node-1") == false)
+            #expect(try await store.run(id: id)?.status == .failed)
+            #expect(try await store.steps(runID: id).map(\.status) != [.success])
+        }
+    }
+}

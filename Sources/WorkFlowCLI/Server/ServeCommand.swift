@@ -85,11 +85,15 @@ struct ServeCommand: AsyncParsableCommand {
                 context.console.out(
                     "Created the user 'admin' with the password:\n\n    \(password)\n\n(also in \(file); change it with: workflow user passwd admin)\n")
             }
-            let group = try server.serviceGroup()
             let scheme = serverOptions.usesTLS ? "https" : "http"
             var addresses = ["\(scheme)://\(web.host):\(web.port)"]
             if let api, api != web { addresses.append("\(scheme)://\(api.host):\(api.port)") }
-            context.console.out("WorkFlow is listening on \(addresses.joined(separator: " and ")) (database: \(context.store.database.location))\n")
+            let console = context.console
+            let listening = "WorkFlow is listening on \(addresses.joined(separator: " and ")) (database: \(context.store.database.location))\n"
+            // Said once the ports accept connections, so that whoever waits for it can connect.
+            let group = try server.serviceGroup {
+                console.out(listening)
+            }
             logger.info("server starting", metadata: ["addresses": "\(addresses)"])
             try await group.run()
             context.console.out("WorkFlow stopped.\n")
