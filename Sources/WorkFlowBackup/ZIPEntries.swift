@@ -30,7 +30,7 @@ enum ZIPEntries {
                 entry: nil, message: "the archive is \(data.count.byteCountText); the limit is \(limits.maxArchiveBytes.byteCountText)")
             return result
         }
-        guard !data.isEmpty, let archive = try? Archive(data: data, accessMode: .read) else {
+        guard !data.isEmpty, let archive = try? Archive(data: data, accessMode: .read, pathEncoding: nil) else {
             result.fatal = .notAZIP
             return result
         }

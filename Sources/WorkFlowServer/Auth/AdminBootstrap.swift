@@ -43,7 +43,7 @@ public struct AdminBootstrap: Sendable {
         let file = URL(fileURLWithPath: home).appendingPathComponent(Self.passwordFileName).path
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         // Created 0600 before anything is written, so the password is never readable by others.
-        FileManager.default.createFile(atPath: file, contents: nil, attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: file, contents: nil, attributes: [.posixPermissions: 0o600])
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
         try Data((password + "\n").utf8).write(to: URL(fileURLWithPath: file))
         try await create(password: password)

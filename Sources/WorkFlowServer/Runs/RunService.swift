@@ -258,7 +258,7 @@ public actor RunService {
             _ = await execution.execute(
                 runID: claimed.runID, document: claimed.document, workflow: workflow, inputs: claimed.inputs, triggeredBy: claimed.triggeredBy,
                 claimedBy: node, reusedSteps: Dictionary(claimed.reusedSteps.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
-            await self.finished(claimed.runID)
+            self.finished(claimed.runID)
         }
     }
 
