@@ -452,7 +452,7 @@ private struct ArchiveReader {
             case nil, .null?: break
             case .string(let text)? where Self.isBcryptHash(text): hash = text
             default:
-                problem(entry.path, "\(at).password_hash: expected a bcrypt hash ($2b$...), or none")
+                problem(entry.path, "\(at).password_hash: expected a bcrypt hash ($2b$ with a cost from 04 to 16), or none")
                 continue
             }
             users.append(BackupUser(username: username, isAdmin: isAdmin, enabled: enabled, passwordHash: hash))
@@ -460,11 +460,13 @@ private struct ArchiveReader {
         return users
     }
 
-    /// `$2a$`, `$2b$` or `$2y$`, a two-digit cost, `$`, and 53 characters of bcrypt's base 64.
+    /// `$2a$` or `$2b$` (what WorkFlow's bcrypt checks), a cost from 04 to 16 (what WorkFlow
+    /// hashes with: a crafted cost of 31 would make every sign-in attempt of that user take a
+    /// day of CPU), `$`, and 53 characters of bcrypt's base 64.
     static func isBcryptHash(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
-        guard bytes.count == 60, text.hasPrefix("$2a$") || text.hasPrefix("$2b$") || text.hasPrefix("$2y$"), bytes[6] == UInt8(ascii: "$"),
-            bytes[4...5].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+        guard bytes.count == 60, text.hasPrefix("$2a$") || text.hasPrefix("$2b$"), bytes[6] == UInt8(ascii: "$"),
+            let cost = Int(String(decoding: bytes[4...5], as: UTF8.self)), (4...16).contains(cost)
         else { return false }
         return bytes[7...].allSatisfy { byte in
             byte == UInt8(ascii: ".") || byte == UInt8(ascii: "/") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)

@@ -219,8 +219,8 @@ public struct BackupRestorer: Sendable {
                     }
                 case (.user, .create):
                     guard let users, let user = archive.users.first(where: { $0.username == item.name }) else { continue }
-                    _ = try await users.createUser(username: user.username, passwordHash: user.passwordHash ?? Self.noPassword, isAdmin: user.isAdmin)
-                    if !user.enabled { try await users.setUserEnabled(username: user.username, false) }
+                    _ = try await users.createUser(
+                        username: user.username, passwordHash: user.passwordHash ?? Self.noPassword, isAdmin: user.isAdmin, enabled: user.enabled)
                 default:
                     continue
                 }

@@ -118,7 +118,7 @@ public struct AuditQuery: Sendable, Hashable {
 
 /// Users, API keys, browser sessions and the audit log.
 public protocol AuthStore: Sendable {
-    func createUser(username: String, passwordHash: String, isAdmin: Bool) async throws(StoreError) -> StoredUser
+    func createUser(username: String, passwordHash: String, isAdmin: Bool, enabled: Bool) async throws(StoreError) -> StoredUser
     func user(named username: String) async throws(StoreError) -> StoredUser?
     func users() async throws(StoreError) -> [StoredUser]
     func userCount() async throws(StoreError) -> Int

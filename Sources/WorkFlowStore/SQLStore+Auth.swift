@@ -8,7 +8,7 @@ extension SQLStore: AuthStore {
     // MARK: Users
 
     /// Creates a user; the name must be free.
-    public func createUser(username: String, passwordHash: String, isAdmin: Bool) async throws(StoreError) -> StoredUser {
+    public func createUser(username: String, passwordHash: String, isAdmin: Bool, enabled: Bool = true) async throws(StoreError) -> StoredUser {
         try AuthNames.checkUsername(username)
         let now = nowMilliseconds()
         return try await StoreError.wrapping("create user '\(username)'") {
@@ -17,7 +17,7 @@ extension SQLStore: AuthStore {
                     let row = try await session.first(
                         """
                         INSERT INTO users (username, password_hash, is_admin, enabled, created_at, updated_at)
-                        VALUES (\(bind: username), \(bind: passwordHash), \(bind: isAdmin), \(bind: true), \(bind: now), \(bind: now))
+                        VALUES (\(bind: username), \(bind: passwordHash), \(bind: isAdmin), \(bind: enabled), \(bind: now), \(bind: now))
                         RETURNING \(Self.userColumns)
                         """)
                     guard let row else { throw StoreError.database(operation: "create a user", message: "the new row was not returned") }
@@ -276,25 +276,37 @@ extension SQLStore: AuthStore {
     }
 
     private func writeAuditEntries(_ batch: [AuditEntry]) async -> [Result<Void, StoreError>] {
+        var rejected = false
         do {
             try await StoreError.wrapping(batch.count == 1 ? "write an audit entry" : "write \(batch.count) audit entries") {
-                try await database.withWriter { session in
-                    let rows = batch.map { entry -> SQLQueryString in
-                        """
-                        (\(bind: StoreTime.milliseconds(entry.time)), \(bind: entry.actor), \(bind: entry.action), \(bind: entry.targetType),
-                         \(bind: entry.targetName), \(bind: entry.clientIP), \(bind: JSONColumn.text(entry.detail)))
-                        """
-                    }
-                    try await session.run(
-                        """
-                        INSERT INTO audit_log (time, actor, action, target_type, target_name, client_ip, detail)
-                        VALUES \(rows.joined(separator: ", "))
-                        """)
+                do {
+                    try await insertAuditEntries(batch)
+                } catch {
+                    rejected = DatabaseErrorText.isRejectedStatement(error)
+                    throw error
                 }
             }
             return Array(repeating: .success(()), count: batch.count)
         } catch {
-            return Array(repeating: .failure(error), count: batch.count)
+            // One entry the database cannot store must not take the others with it.
+            guard rejected else { return Array(repeating: .failure(error), count: batch.count) }
+            return await oneByOne(batch, error: error, writeAuditEntries)
+        }
+    }
+
+    private func insertAuditEntries(_ batch: [AuditEntry]) async throws {
+        try await database.withWriter { session in
+            let rows = batch.map { entry -> SQLQueryString in
+                """
+                (\(bind: StoreTime.milliseconds(entry.time)), \(bind: entry.actor), \(bind: entry.action), \(bind: entry.targetType),
+                 \(bind: entry.targetName), \(bind: entry.clientIP), \(bind: JSONColumn.text(entry.detail)))
+                """
+            }
+            try await session.run(
+                """
+                INSERT INTO audit_log (time, actor, action, target_type, target_name, client_ip, detail)
+                VALUES \(rows.joined(separator: ", "))
+                """)
         }
     }
 

@@ -31,8 +31,9 @@ final class RunWriteGroups: Sendable {
 
 /// Queueing and finishing runs, many per transaction when many callers write at once.
 ///
-/// A batch is one transaction. When it fails, each of its requests is written again alone, so
-/// that one bad request (a run deleted meanwhile, a constraint) fails only its own caller.
+/// A batch is one transaction. When the database refuses a batch of ends or audit entries for
+/// what one of them holds, each is written again alone, so that one bad request fails only its
+/// own caller.
 extension SQLStore {
     /// Writes a `queued` run and its queue entry; returns the run with its id.
     func enqueue(_ queued: QueuedRun) async throws(StoreError) -> StoredRun {
@@ -81,7 +82,10 @@ extension SQLStore {
             }
             return inserted.map { .success($0) }
         } catch {
-            return await oneByOne(batch, error: error, writeQueuedRuns)
+            // No second attempt: a batch whose commit was sent but not acknowledged may be
+            // written, and queueing its runs again would run them twice. Nothing in a request
+            // can make the batch fail on its own (names and documents are checked first).
+            return Array(repeating: .failure(error), count: batch.count)
         }
     }
 
@@ -90,38 +94,52 @@ extension SQLStore {
             batch.count > 1
             ? "record the end of \(batch.count) runs"
             : batch[0].node.map { "record the end of run \(batch[0].runID) on node '\($0)'" } ?? "record the end of run \(batch[0].runID)"
+        var rejected = false
         do {
             return try await StoreError.wrapping(operation) {
-                try await database.withSession { session in
-                    // The queue entries first: every path takes an entry's lock before its run's.
-                    let unclaimed = batch.filter { $0.node == nil }.map(\.runID)
-                    if !unclaimed.isEmpty {
-                        try await session.run("DELETE FROM run_queue WHERE run_id IN (\(binds: unclaimed))")
-                    }
-                    var held: Set<Int64> = []
-                    let claimed = Dictionary(grouping: batch.filter { $0.node != nil }, by: { $0.node ?? "" })
-                    for (node, ends) in claimed.sorted(by: { $0.key < $1.key }) {
-                        // Deleting an entry tells whether the node still held it.
-                        for row in try await session.all(
-                            """
-                            DELETE FROM run_queue WHERE claimed_by = \(bind: node) AND run_id IN (\(binds: ends.map(\.runID)))
-                            RETURNING run_id
-                            """)
-                        {
-                            held.insert(try row.int64("run_id"))
-                        }
-                    }
-                    let writing = batch.filter { $0.node == nil || held.contains($0.runID) }
-                    let updated = try await updateEndedRuns(session, writing)
-                    try await upsertSteps(session, rows: writing.filter { updated.contains($0.runID) }.flatMap { end in end.steps.map { (end.runID, $0) } })
-                    return batch.map { end -> Result<Bool, StoreError> in
-                        if end.node != nil, !held.contains(end.runID) { return .success(false) }
-                        return updated.contains(end.runID) ? .success(true) : .failure(.runNotFound(end.runID))
-                    }
+                do {
+                    return try await writeRunEndsTogether(batch)
+                } catch {
+                    rejected = DatabaseErrorText.isRejectedStatement(error)
+                    throw error
                 }
             }
         } catch {
+            // Writing an end twice is harmless, so a batch refused for one run's data (a text
+            // the database cannot store) is written again run by run; a busy or unreachable
+            // database fails the batch at once.
+            guard rejected else { return Array(repeating: .failure(error), count: batch.count) }
             return await oneByOne(batch, error: error, writeRunEnds)
+        }
+    }
+
+    private func writeRunEndsTogether(_ batch: [RunEnd]) async throws -> [Result<Bool, StoreError>] {
+        try await database.withSession { session in
+            // The queue entries first: every path takes an entry's lock before its run's.
+            let unclaimed = batch.filter { $0.node == nil }.map(\.runID)
+            if !unclaimed.isEmpty {
+                try await session.run("DELETE FROM run_queue WHERE run_id IN (\(binds: unclaimed))")
+            }
+            var held: Set<Int64> = []
+            let claimed = Dictionary(grouping: batch.filter { $0.node != nil }, by: { $0.node ?? "" })
+            for (node, ends) in claimed.sorted(by: { $0.key < $1.key }) {
+                // Deleting an entry tells whether the node still held it.
+                for row in try await session.all(
+                    """
+                    DELETE FROM run_queue WHERE claimed_by = \(bind: node) AND run_id IN (\(binds: ends.map(\.runID)))
+                    RETURNING run_id
+                    """)
+                {
+                    held.insert(try row.int64("run_id"))
+                }
+            }
+            let writing = batch.filter { $0.node == nil || held.contains($0.runID) }
+            let updated = try await updateEndedRuns(session, writing)
+            try await upsertSteps(session, rows: writing.filter { updated.contains($0.runID) }.flatMap { end in end.steps.map { (end.runID, $0) } })
+            return batch.map { end -> Result<Bool, StoreError> in
+                if end.node != nil, !held.contains(end.runID) { return .success(false) }
+                return updated.contains(end.runID) ? .success(true) : .failure(.runNotFound(end.runID))
+            }
         }
     }
 
@@ -168,8 +186,8 @@ extension SQLStore {
         }
     }
 
-    /// After a batch failed: the lone request's error, or each request written alone.
-    private func oneByOne<Request, Response>(
+    /// After a batch was refused: the lone request's error, or each request written alone.
+    func oneByOne<Request, Response>(
         _ batch: [Request], error: StoreError, _ write: ([Request]) async -> [Result<Response, StoreError>]
     ) async -> [Result<Response, StoreError>] {
         guard batch.count > 1 else { return [.failure(error)] }

@@ -140,6 +140,27 @@ enum DatabaseErrorText {
         return false
     }
 
+    /// Whether the database refused a statement for what it held (a constraint, a value it
+    /// cannot store), as opposed to being unreachable, busy or closed: only then can another
+    /// attempt with part of the data succeed.
+    static func isRejectedStatement(_ error: any Error) -> Bool {
+        if let error = error as? PSQLError {
+            guard let state = error.serverInfo?[.sqlState] else { return false }
+            // 08 connection, 53 resources, 57 operator intervention (shutdown), 40 rollbacks.
+            return !["08", "53", "57", "40"].contains(String(state.prefix(2)))
+        }
+        if let error = error as? SQLiteError {
+            switch error.reason {
+            case .busy, .locked, .busyInRecovery, .busyInSnapshot, .busyTimeout, .lockedBySharedCache, .lockedVirtualTable, .ioError,
+                .full, .cantOpen, .notADatabase, .corrupt, .readOnly, .noMemory, .interrupt:
+                return false
+            default:
+                return true
+            }
+        }
+        return false
+    }
+
     /// Whether `error` is a unique-constraint violation (two writers raced for the same name).
     static func isUniqueViolation(_ error: any Error) -> Bool {
         if let error = error as? PSQLError {

@@ -38,6 +38,8 @@ public actor StoreRunRecorder: RunRecorder {
     private var waitingSteps: [Int: StepRecord] = [:]
     /// Whether the ticker knows this recorder has changes waiting.
     private var onTicker = false
+    /// A progress write was handed out and has not finished.
+    private var progressInFlight = false
     /// The last write handed out; each write waits for the one before it.
     private var lastWrite: Task<Void, Never>?
     /// The claiming node no longer holds the run (it was reaped while this node stalled): its
@@ -93,8 +95,11 @@ public actor StoreRunRecorder: RunRecorder {
         await writeWaiting().value
     }
 
-    /// The ticker's call: hands what waits to a write, without waiting for it.
+    /// The ticker's call: hands what waits to a write, without waiting for it. While the last
+    /// progress write is still going (a slow database), changes keep gathering instead of
+    /// queueing a transaction per tick.
     func tick() {
+        guard !progressInFlight else { return }
         _ = writeWaiting()
     }
 
@@ -106,11 +111,13 @@ public actor StoreRunRecorder: RunRecorder {
         waitingStart = nil
         waitingSteps = [:]
         guard startedAt != nil || !steps.isEmpty else { return lastWrite ?? Task {} }
+        progressInFlight = true
         return enqueue { (recorder) async throws(StoreError) in
-            guard await !recorder.leaseLost else { return }
+            guard await !recorder.leaseLost else { return await recorder.progressSettled() }
             let written = try await recorder.store.recordProgress(
                 runID: recorder.runID, startedAt: startedAt, steps: steps, claimedBy: recorder.claimedBy)
             if !written { await recorder.loseLease() }
+            await recorder.progressSettled()
         } describing: { "progress (\(steps.count) steps)" }
     }
 
@@ -156,6 +163,10 @@ public actor StoreRunRecorder: RunRecorder {
         return task
     }
 
+    private func progressSettled() {
+        progressInFlight = false
+    }
+
     private func loseLease() {
         guard !leaseLost else { return }
         leaseLost = true
@@ -163,6 +174,7 @@ public actor StoreRunRecorder: RunRecorder {
     }
 
     private func failed(_ error: StoreError, writing what: String) {
+        progressInFlight = false
         failedWrites += 1
         lastError = error
         logger.error("could not record a run event", metadata: ["event": "\(what)", "error": "\(error)"])

@@ -66,6 +66,8 @@ public struct Authenticator: Sendable {
             await keyUse.used(keyID, at: time)
             return identity
         }
+        // A change made while the store is read must not be undone by remembering what was read.
+        let generation = checkedKeys.generation
         guard let (stored, hash) = try await store.apiKey(prefix: prefix), SecretTokens.constantTimeEquals(hash, presentedHash) else {
             throw APIError.unauthorized("invalid API key")
         }
@@ -74,7 +76,8 @@ public struct Authenticator: Sendable {
             throw APIError.unauthorized("the owner of API key '\(stored.name)' is disabled")
         }
         let identity = Identity(user: user, method: .apiKey(name: stored.name))
-        checkedKeys.remember(presentedHash, identity: identity, keyID: stored.id, until: time.addingTimeInterval(Self.keyCacheLifetime))
+        checkedKeys.remember(
+            presentedHash, identity: identity, keyID: stored.id, until: time.addingTimeInterval(Self.keyCacheLifetime), ifStill: generation)
         await keyUse.used(stored.id, at: time)
         return identity
     }
@@ -102,28 +105,36 @@ final class CheckedKeyCache: Sendable {
         var expires: Date
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
+    private let state = Mutex<(entries: [String: Entry], generation: Int)>(([:], 0))
+
+    /// Counts ``removeAll()`` calls, so that a lookup started before one does not remember.
+    var generation: Int { state.withLock { $0.generation } }
 
     func lookup(_ keyHash: String, at time: Date) -> (Identity, keyID: Int64)? {
-        entries.withLock { entries in
-            guard let entry = entries[keyHash] else { return nil }
+        state.withLock { state in
+            guard let entry = state.entries[keyHash] else { return nil }
             guard entry.expires > time else {
-                entries[keyHash] = nil
+                state.entries[keyHash] = nil
                 return nil
             }
             return (entry.identity, entry.keyID)
         }
     }
 
-    func remember(_ keyHash: String, identity: Identity, keyID: Int64, until expires: Date) {
-        entries.withLock { entries in
-            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[keyHash] = Entry(identity: identity, keyID: keyID, expires: expires)
+    /// Remembers a checked key, unless the cache was cleared since `generation` was read.
+    func remember(_ keyHash: String, identity: Identity, keyID: Int64, until expires: Date, ifStill generation: Int) {
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            if state.entries.count >= Self.capacity { state.entries.removeAll(keepingCapacity: true) }
+            state.entries[keyHash] = Entry(identity: identity, keyID: keyID, expires: expires)
         }
     }
 
     func removeAll() {
-        entries.withLock { $0.removeAll() }
+        state.withLock { state in
+            state.entries.removeAll()
+            state.generation += 1
+        }
     }
 }
 

@@ -79,7 +79,9 @@ struct RunsController {
         if wait > 0, try await runs.waitForEnd(runID: run.id, timeout: .seconds(wait)) {
             return JSONResponse(try await detail(run.id)).response(from: request, context: context)
         }
-        return JSONResponse(Presentation.json(run), status: .accepted, headers: [.location: "/api/v1/runs/\(run.id)"])
+        // Without a wait the run was queued a moment ago; after one, it may have started since.
+        let current = wait > 0 ? try await store.run(id: run.id) ?? run : run
+        return JSONResponse(Presentation.json(current), status: .accepted, headers: [.location: "/api/v1/runs/\(run.id)"])
             .response(from: request, context: context)
     }
 
