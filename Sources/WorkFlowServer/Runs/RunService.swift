@@ -62,6 +62,11 @@ public actor RunService {
     let checked: CheckedWorkflows
     private var tasks: [Int64: Task<Void, Never>] = [:]
     private var accepting = true
+    /// Whether the claim loop takes more runs; off from the start of a shutdown.
+    private var claiming = true
+    /// Whether the shutdown has finished: the heartbeat, the reaper and the progress ticker go on
+    /// until then, so that runs finishing during the grace period keep their leases and record
+    /// their progress.
     private var stopped = false
     /// A wake-up that arrived while nobody waited.
     private var wakePending = false
@@ -203,8 +208,9 @@ public actor RunService {
     /// (or another node).
     public func shutdown(grace: Duration) async {
         accepting = false
-        stopped = true
+        claiming = false
         wake()
+        defer { stopped = true }
         let running = tasks
         guard !running.isEmpty else { return }
         logger.info("waiting for running runs to finish", metadata: ["runs": "\(running.count)", "grace": "\(grace)"])
@@ -233,7 +239,7 @@ public actor RunService {
     }
 
     private func claimLoop() async {
-        while !stopped {
+        while claiming && !Task.isCancelled {
             let free = tuning.workers - tasks.count
             if free > 0 {
                 do {
@@ -294,9 +300,9 @@ public actor RunService {
         }
     }
 
-    /// Runs `body` every `interval` until the service stops.
+    /// Runs `body` every `interval` until the service stops (or the task is cancelled).
     private func every(_ interval: Duration, _ body: @Sendable () async -> Void) async {
-        while !stopped {
+        while !stopped && !Task.isCancelled {
             await body()
             try? await tuning.timers.sleep(for: interval)
         }
@@ -316,7 +322,7 @@ public actor RunService {
 
     /// Returns at the next wake-up or after the poll interval, whichever comes first.
     private func waitForWork() async {
-        if wakePending || stopped {
+        if wakePending || !claiming {
             wakePending = false
             return
         }
