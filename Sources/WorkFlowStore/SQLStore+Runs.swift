@@ -58,41 +58,20 @@ extension SQLStore: RunStore {
         return inserted
     }
 
-    /// Marks the run running from `startedAt` and writes every step (normally all pending) in one transaction.
+    /// Marks the run running from `startedAt` and writes every step (normally all pending) in one
+    /// transaction, as ``recordProgress(runID:startedAt:steps:claimedBy:)`` does.
     public func markRunStarted(runID: Int64, startedAt: Date, steps: [StepRecord]) async throws(StoreError) {
-        try await StoreError.wrapping("record the start of run \(runID)") {
-            try await database.withSession { session in
-                let updated = try await session.first(
-                    """
-                    UPDATE runs SET status = \(bind: RunStatus.running.rawValue), started_at = \(bind: StoreTime.milliseconds(startedAt))
-                    WHERE id = \(bind: runID) RETURNING id
-                    """)
-                guard updated != nil else { throw StoreError.runNotFound(runID) }
-                try await upsertSteps(session, runID: runID, steps: steps)
-            }
-        }
+        try await recordProgress(runID: runID, startedAt: startedAt, steps: steps)
     }
 
     /// Writes a step that started (insert or update of its row).
     public func recordStepStarted(runID: Int64, step: StepRecord) async throws(StoreError) {
-        try await writeStep(runID: runID, step: step, operation: "record the start of step '\(step.name)' of run \(runID)")
+        try await recordProgress(runID: runID, startedAt: nil, steps: [step])
     }
 
     /// Writes a step that finished (insert or update of its row).
     public func recordStepFinished(runID: Int64, step: StepRecord) async throws(StoreError) {
-        try await writeStep(runID: runID, step: step, operation: "record the end of step '\(step.name)' of run \(runID)")
-    }
-
-    private func writeStep(runID: Int64, step: StepRecord, operation: String) async throws(StoreError) {
-        try await StoreError.wrapping(operation) {
-            do {
-                try await database.withWriter { session in
-                    try await upsertSteps(session, runID: runID, steps: [step])
-                }
-            } catch let error where DatabaseErrorText.isForeignKeyViolation(error) {
-                throw StoreError.runNotFound(runID)
-            }
-        }
+        try await recordProgress(runID: runID, startedAt: nil, steps: [step])
     }
 
     /// Writes how the run ended, and every step as the result reports it, in one transaction.
