@@ -1,26 +1,39 @@
 #!/usr/bin/env bash
 # Measures the server on this machine, on a fresh SQLite database (or PostgreSQL with
-# --db-url URL): GET /flow requests per second and latency with 100 connections (wrk), and
-# 3-step runs per second end to end through POST /api/v1/flows/<name>/runs (queued, claimed,
-# executed and recorded). Targets: p99 under 10 ms; at least 1,000 runs/s on SQLite.
-#   scripts/bench-server.sh [--seconds N] [--workers N] [--db-url URL] [--bin PATH-TO-RELEASE-workflow]
+# --db-url URL), with wrk:
+#   - GET /flow from 100 connections as fast as they can (the most requests per second) and
+#     at a steady load (--rate, default 2,000 requests/s in all: each connection waits a random
+#     time between its requests, so arrivals do not come in waves), with latency percentiles;
+#   - 3-step runs per second end to end through POST /api/v1/flows/<name>/runs (queued,
+#     claimed, executed and recorded).
+# Targets: p99 under 10 ms at the steady load; at least 1,000 runs/s on SQLite.
+#   scripts/bench-server.sh [--seconds N] [--workers N] [--rate N] [--db-url URL] [--bin PATH-TO-RELEASE-workflow]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 seconds=10
 workers=64
+rate=2000
 db_url=""
 bin=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
     --workers) workers="$2"; shift 2 ;;
+    --rate) rate="$2"; shift 2 ;;
     --db-url) db_url="$2"; shift 2 ;;
     --bin) bin="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
+
+case "$rate" in
+  ''|*[!0-9]*) echo "--rate must be a whole number of requests per second, got '$rate'" >&2; exit 2 ;;
+esac
+if [ "$rate" -lt 10 ] || [ "$rate" -gt 100000 ]; then
+  echo "--rate must be between 10 and 100000 requests per second, got $rate" >&2; exit 2
+fi
 
 ensure_build_dependencies
 ensure_apt_packages wrk curl python3
@@ -66,12 +79,23 @@ server_cpu_ms() {
 }
 
 echo
-echo "==> GET /flow, 100 connections, ${seconds} s"
+echo "==> GET /flow, 100 connections as fast as they can, ${seconds} s"
 cpu_before=$(server_cpu_ms)
 wrk -t2 -c100 -d"${seconds}s" --latency -H "X-Api-Key: $key" "$base/flow" | tee "$home/get.txt"
 cpu_get=$(( $(server_cpu_ms) - cpu_before ))
 requests=$(awk '/requests in/ { print $1 }' "$home/get.txt")
 echo "server CPU per request: $(( cpu_get * 1000 / (requests > 0 ? requests : 1) )) µs ($cpu_get ms for $requests requests)"
+
+echo
+# 100 connections offering $rate requests/s: each waits a uniformly random 0..2m ms between its
+# requests (mean m = 100 000 / rate ms). wrk times each request from its sending, not the wait.
+mean_wait_ms=$(( 100000 / rate ))
+echo "==> GET /flow, 100 connections at a steady ${rate} requests/s (a random 0-$(( 2 * mean_wait_ms )) ms between each connection's requests), ${seconds} s"
+cat > "$home/steady.lua" <<LUA
+wrk.headers["X-Api-Key"] = "$key"
+function delay() return math.random(0, $(( 2 * mean_wait_ms ))) end
+LUA
+wrk -t2 -c100 -d"${seconds}s" --latency -s "$home/steady.lua" "$base/flow" | tee "$home/steady.txt"
 
 echo
 echo "==> POST /api/v1/flows/three/runs, 32 connections, ${seconds} s, then until the queue is empty"
