@@ -31,6 +31,12 @@ ensure_build_dependencies() {
     ensure_apt_packages git procps
 }
 
+# The browser libraries the web UI serves from /usr/share/javascript (CodeMirror for code
+# editors, Chart.js for the dashboard); the pages work without them, less richly.
+ensure_web_libraries() {
+    ensure_apt_packages libjs-codemirror libjs-chart.js
+}
+
 # The throwaway PostgreSQL the store's tests use: loopback only, on a fixed port.
 TEST_POSTGRES_PORT=55432
 TEST_POSTGRES_PREFIX="${TMPDIR:-/tmp}/workflow-test-postgres."

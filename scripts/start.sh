@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 ensure_build_dependencies
+ensure_web_libraries
 
 echo "==> building workflow (release)"
 swift build -c release --product workflow
@@ -18,5 +19,6 @@ echo "==> storing examples/hello.json as the workflow 'hello' (database: ./var/w
 
 echo "==> starting the server (Ctrl-C stops it)"
 echo "    first start: the password of the user 'admin' is printed below and kept in var/initial-admin-password"
+echo "    the web UI: http://127.0.0.1:5002/ (sign in as admin)"
 echo "    then: $bin apikey create mykey   and   curl -H \"X-Api-Key: KEY\" http://127.0.0.1:5001/flow"
 exec "$bin" serve "$@"

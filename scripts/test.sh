@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 ensure_build_dependencies
 # The server's process tests: certificates for the TLS test, curl for HTTPS, libcurl for URLSession.
 ensure_apt_packages openssl curl libcurl4
+# The web UI's browser libraries, and Chromium with its WebDriver for the browser tests, which
+# must run here rather than be skipped.
+ensure_web_libraries
+ensure_apt_packages chromium chromium-driver
+export WORKFLOW_REQUIRE_BROWSER=1
 
 echo "==> building (debug) with tests"
 swift build --build-tests

@@ -150,6 +150,8 @@ public enum Presentation {
     public static func json(_ user: StoredUser) -> JSONValue {
         [
             "username": .string(user.username),
+            "display_name": user.displayName.map(JSONValue.string) ?? .null,
+            "email": user.email.map(JSONValue.string) ?? .null,
             "is_admin": .bool(user.isAdmin),
             "enabled": .bool(user.enabled),
             "created_at": .string(timestamp(user.createdAt)),

@@ -28,6 +28,9 @@ public struct WorkFlowServer: Sendable {
     let auditor: Auditor
     /// Seals and opens stored secrets under `$WORKFLOW_HOME/master.key`, loaded on first use.
     let secrets: SecretBoxLoader
+    let signIn: SessionSignIn
+    /// The web UI's templates, loaded at start.
+    let pages: PageRenderer
     let clock: any EngineClock
     let now: @Sendable () -> Date
 
@@ -53,15 +56,33 @@ public struct WorkFlowServer: Sendable {
         auditor = Auditor(store: store, logger: logger, now: now)
         scheduler = SchedulerService(store: store, runs: runs, auditor: auditor, clock: clock, logger: logger)
         secrets = SecretBoxLoader(file: MasterKeyFile(home: options.home))
+        signIn = SessionSignIn(
+            store: store, hasher: hasher, throttle: throttle, auditor: auditor, secureCookies: options.usesTLS, now: now)
+        pages = Self.loadPages()
     }
 
-    /// Every route, behind the error shapes and (except health, sign-in and webhook calls) authentication.
+    /// The page templates ship with the binary; one that does not parse is a build mistake
+    /// that the template test catches, so it stops the process here.
+    private static func loadPages() -> PageRenderer {
+        do {
+            return try PageRenderer.bundled()
+        } catch {
+            fatalError("the web UI's templates cannot be loaded from \(WebResources.templates.path): \(error)")
+        }
+    }
+
+    /// Every route, behind the error shapes and (except health, sign-in and webhook calls)
+    /// authentication; and the web UI's pages, which send a browser without a session to sign in.
     public func router() -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: HTTPMetricsMiddleware(metrics: metrics))
-        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: ErrorMiddleware(pages: pages))
         let routes = RouteTable(router: router, protected: router.group().add(middleware: AuthMiddleware(authenticator: authenticator)))
         addRoutes(to: routes)
+        WebUI(
+            web: WebEnvironment(store: store, defaults: options.settingsDefaults, now: now, secureCookies: options.usesTLS), pages: pages,
+            runs: runs, signIn: signIn, authenticator: authenticator, hasher: hasher, auditor: auditor, logger: logger
+        ).addRoutes(to: router)
         let document = OpenAPIDocument.build(routes.routes + [Self.openAPIRoute], version: Self.version)
         routes.add(.get, Self.openAPIRoute.path, Self.openAPIRoute.summary) { _, _ in JSONResponse(document) }
         return router
@@ -81,8 +102,7 @@ public struct WorkFlowServer: Sendable {
 
     private func addRoutes(to routes: RouteTable) {
         routes.addPublic(.get, "/healthz", "200 when the database answers, 503 when it does not") { _, _ in try await health() }
-        AuthController(store: store, hasher: hasher, throttle: throttle, auditor: auditor, secureCookies: options.usesTLS, now: now)
-            .addRoutes(to: routes)
+        AuthController(signIn: signIn).addRoutes(to: routes)
         SeedRoutes(store: store, registry: registry, runs: runs, auditor: auditor, runTimeout: options.synchronousRunTimeout)
             .addRoutes(to: routes)
         FlowsController(store: store, registry: registry, auditor: auditor).addRoutes(to: routes)

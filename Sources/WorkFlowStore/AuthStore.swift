@@ -11,9 +11,13 @@ public struct StoredUser: Sendable, Hashable {
     public var createdAt: Date
     public var updatedAt: Date
     public var lastLoginAt: Date?
+    /// The name shown in the web UI; the user name when unset.
+    public var displayName: String?
+    public var email: String?
 
     public init(
-        id: Int64, username: String, isAdmin: Bool, enabled: Bool, createdAt: Date, updatedAt: Date, lastLoginAt: Date?
+        id: Int64, username: String, isAdmin: Bool, enabled: Bool, createdAt: Date, updatedAt: Date, lastLoginAt: Date?,
+        displayName: String? = nil, email: String? = nil
     ) {
         self.id = id
         self.username = username
@@ -22,6 +26,8 @@ public struct StoredUser: Sendable, Hashable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.lastLoginAt = lastLoginAt
+        self.displayName = displayName
+        self.email = email
     }
 }
 
@@ -126,6 +132,8 @@ public protocol AuthStore: Sendable {
     func credentials(username: String) async throws(StoreError) -> (user: StoredUser, passwordHash: String)?
     func setPasswordHash(username: String, to hash: String) async throws(StoreError)
     func setUserEnabled(username: String, _ enabled: Bool) async throws(StoreError)
+    /// Sets the name shown for the user and their e-mail address (`nil` clears either).
+    func setProfile(username: String, displayName: String?, email: String?) async throws(StoreError) -> StoredUser
     func recordLogin(userID: Int64, at time: Date) async throws(StoreError)
 
     func createAPIKey(name: String, prefix: String, keyHash: String, userID: Int64) async throws(StoreError) -> StoredAPIKey
@@ -164,6 +172,28 @@ public enum AuthNames {
             !name.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) })
         else {
             throw StoreError.invalidAPIKeyName(name)
+        }
+    }
+
+    /// A display name of up to 100 printable characters, and an e-mail address of the form
+    /// `local@domain` without spaces, up to 254 characters; either may be absent.
+    public static func checkProfile(displayName: String?, email: String?) throws(StoreError) {
+        if let name = displayName {
+            if name.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw StoreError.invalidProfile(field: "display name", problem: "leave it out rather than blank")
+            }
+            if name.count > 100 { throw StoreError.invalidProfile(field: "display name", problem: "use at most 100 characters") }
+            if name.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) {
+                throw StoreError.invalidProfile(field: "display name", problem: "control characters are not allowed")
+            }
+        }
+        if let email {
+            let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+            guard email.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
+                !parts[1].hasSuffix("."), !email.unicodeScalars.contains(where: { CharacterSet.whitespacesAndNewlines.contains($0) || CharacterSet.controlCharacters.contains($0) })
+            else {
+                throw StoreError.invalidProfile(field: "e-mail address", problem: "'\(email)' is not an address like name@example.com")
+            }
         }
     }
 }

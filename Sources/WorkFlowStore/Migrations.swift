@@ -292,6 +292,13 @@ enum Migrations {
                 """
             ]
         },
+        Migration(name: "0009_user_profile") { _ in
+            // Shown in the web UI's top bar and profile; both optional.
+            [
+                "ALTER TABLE users ADD COLUMN display_name TEXT",
+                "ALTER TABLE users ADD COLUMN email TEXT",
+            ]
+        },
     ]
 
     /// Serialises migrations between processes that share a PostgreSQL database. SQLite needs no

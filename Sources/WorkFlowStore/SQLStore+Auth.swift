@@ -3,7 +3,7 @@ import SQLKit
 import WorkFlowEngine
 
 extension SQLStore: AuthStore {
-    private static let userColumns: SQLQueryString = "id, username, is_admin, enabled, created_at, updated_at, last_login_at"
+    private static let userColumns: SQLQueryString = "id, username, is_admin, enabled, created_at, updated_at, last_login_at, display_name, email"
 
     // MARK: Users
 
@@ -87,6 +87,23 @@ extension SQLStore: AuthStore {
         }
     }
 
+    public func setProfile(username: String, displayName: String?, email: String?) async throws(StoreError) -> StoredUser {
+        try AuthNames.checkProfile(displayName: displayName, email: email)
+        let now = nowMilliseconds()
+        return try await StoreError.wrapping("change the profile of user '\(username)'") {
+            try await database.withWriter { session in
+                guard
+                    let row = try await session.first(
+                        """
+                        UPDATE users SET display_name = \(bind: displayName), email = \(bind: email), updated_at = \(bind: now)
+                        WHERE username = \(bind: username) RETURNING \(Self.userColumns)
+                        """)
+                else { throw StoreError.userNotFound(username) }
+                return try Self.user(row)
+            }
+        }
+    }
+
     /// Notes a successful sign-in.
     public func recordLogin(userID: Int64, at time: Date) async throws(StoreError) {
         try await StoreError.wrapping("record a sign-in") {
@@ -110,7 +127,8 @@ extension SQLStore: AuthStore {
         StoredUser(
             id: try row.int64("id"), username: try row.string("username"), isAdmin: try row.bool("is_admin"),
             enabled: try row.bool("enabled"), createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"),
-            lastLoginAt: try row.optionalDate("last_login_at"))
+            lastLoginAt: try row.optionalDate("last_login_at"), displayName: try row.optionalString("display_name"),
+            email: try row.optionalString("email"))
     }
 
     // MARK: API keys
@@ -234,7 +252,7 @@ extension SQLStore: AuthStore {
                     let row = try await session.first(
                         """
                         SELECT s.token_hash, s.csrf_token, s.created_at AS session_created_at, s.expires_at,
-                            u.id, u.username, u.is_admin, u.enabled, u.created_at, u.updated_at, u.last_login_at
+                            u.id, u.username, u.is_admin, u.enabled, u.created_at, u.updated_at, u.last_login_at, u.display_name, u.email
                         FROM sessions s JOIN users u ON u.id = s.user_id
                         WHERE s.token_hash = \(bind: tokenHash) AND s.expires_at > \(bind: StoreTime.milliseconds(now))
                         """)

@@ -4,7 +4,7 @@ import WorkFlowEngine
 
 extension SQLStore: FlowStore {
     /// The columns every flow query selects, in the order ``StoredFlow/init(row:)`` reads them.
-    private static let flowColumns: SQLQueryString = """
+    static let flowColumns: SQLQueryString = """
         id, name, document, enabled, deleted, current_version, created_at, updated_at, created_by, updated_by, \
         max_concurrent_runs, on_interrupt
         """

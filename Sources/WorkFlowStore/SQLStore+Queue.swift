@@ -433,7 +433,7 @@ extension SQLStore: RunQueue {
     }
 
     /// `ids` in slices small enough for one statement.
-    private static func chunks(of ids: [Int64]) -> [[Int64]] {
+    static func chunks(of ids: [Int64]) -> [[Int64]] {
         stride(from: 0, to: ids.count, by: idsPerStatement).map { Array(ids[$0..<min(ids.count, $0 + idsPerStatement)]) }
     }
 }

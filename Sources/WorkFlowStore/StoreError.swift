@@ -38,6 +38,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case scheduleExists(flow: String, name: String)
     /// A webhook name breaks the naming rules.
     case invalidWebhookName(String)
+    /// A user's display name or e-mail address is not acceptable.
+    case invalidProfile(field: String, problem: String)
     /// The workflow has no webhook with this name.
     case webhookNotFound(flow: String, name: String)
     /// The workflow already has a webhook with this name.
@@ -83,6 +85,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "workflow '\(flow)' already has a schedule named '\(name)'"
         case .invalidWebhookName(let name):
             "invalid webhook name '\(name)': use 1 to \(WebhookNames.maximumLength) letters, digits, '_', '.' or '-'"
+        case .invalidProfile(let field, let problem):
+            "invalid \(field): \(problem)"
         case .webhookNotFound(let flow, let name):
             "workflow '\(flow)' has no webhook named '\(name)'"
         case .webhookExists(let flow, let name):

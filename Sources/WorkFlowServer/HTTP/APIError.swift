@@ -79,6 +79,8 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         switch error {
         case .invalidName, .invalidUsername, .invalidAPIKeyName, .invalidSetting, .invalidScheduleName, .invalidWebhookName:
             self = .badRequest(error.description, code: "invalid_name")
+        case .invalidProfile(let field, _):
+            self = .badRequest(error.description, code: "invalid_field", details: ["field": .string(field)])
         case .flowNotFound, .versionNotFound, .runNotFound, .userNotFound, .apiKeyNotFound, .scheduleNotFound, .webhookNotFound:
             self = .notFound(error.description)
         case .flowExists, .userExists, .apiKeyExists, .scheduleExists, .webhookExists:

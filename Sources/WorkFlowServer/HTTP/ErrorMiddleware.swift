@@ -12,24 +12,46 @@ import WorkFlowStore
 /// logged with the request id and answered 500 without internals.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
+    /// Draws the page a browser gets for a path that does not exist.
+    var pages: PageRenderer?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as APIError {
-            return Self.response(error, for: request)
-        } catch let error as StoreError {
+        } catch {
+            let apiError = Self.apiError(for: error, request: request, context: context)
+            if let pages, Self.wantsPage(request) {
+                return pages.errorPage(apiError, request: request, identity: context.identity)
+            }
+            return Self.response(apiError, for: request)
+        }
+    }
+
+    /// The answer for any error: ours as they are, the store's mapped, the router's (no route,
+    /// wrong method) worded; anything else is logged and becomes a bare 500.
+    static func apiError(for error: any Error, request: Request, context: Context) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as StoreError:
             let apiError = APIError(error)
             if apiError.status == .internalServerError {
                 context.logger.error("store error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             }
-            return Self.response(apiError, for: request)
-        } catch let error as HTTPError {
-            return Self.response(Self.apiError(error, request: request), for: request)
-        } catch {
+            return apiError
+        case let error as HTTPError:
+            return apiError(error, request: request)
+        default:
             context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
-            return Self.response(.internal(), for: request)
+            return .internal()
         }
+    }
+
+    /// A browser's navigation to a path outside the APIs: it gets a page, not JSON.
+    static func wantsPage(_ request: Request) -> Bool {
+        guard request.method == .get, let accept = request.headers[.accept], accept.contains("text/html") else { return false }
+        let path = request.uri.path
+        return !isV1(path) && !SeedPaths.isSeedAPI(path)
     }
 
     /// Whether the path belongs to API v1 (and so gets its error shape).
@@ -62,5 +84,13 @@ struct ErrorMiddleware: RouterMiddleware {
         default:
             APIError(error.status, code: "http_\(error.status.code)", message: error.body ?? error.status.reasonPhrase, headers: error.headers)
         }
+    }
+}
+
+/// The seed's REST API paths, which answer JSON whoever asks.
+enum SeedPaths {
+    static func isSeedAPI(_ path: String) -> Bool {
+        path == "/flow" || path.hasPrefix("/flow/") || path.hasPrefix("/run/") || path == "/backup" || path == "/restore"
+            || path == "/healthz" || path == "/metrics"
     }
 }
