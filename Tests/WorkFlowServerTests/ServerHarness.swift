@@ -68,6 +68,22 @@ struct ServerHarness {
         await close()
     }
 
+    /// Runs `body` against the server listening on a port of 127.0.0.1 (for the browser tests),
+    /// then closes the store and removes the folder.
+    func live(_ body: @escaping @Sendable (_ base: String) async throws -> Void) async throws {
+        let app = Application(router: server.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: Self.quiet)
+        do {
+            try await app.test(.live) { client in
+                let port = try #require(client.port)
+                try await body("http://127.0.0.1:\(port)")
+            }
+        } catch {
+            await close()
+            throw error
+        }
+        await close()
+    }
+
     func close() async {
         await server.runs.shutdown(grace: .seconds(5))
         workers.cancel()

@@ -117,6 +117,8 @@ struct WebPagesTests {
             #expect(wrong.status == .unauthorized)
             #expect(wrong.text.contains("Wrong user name or password."))
             #expect(wrong.text.contains(#"value="admin""#), "the name stays filled in")
+            #expect(wrong.text.contains(#"autocomplete="current-password" required autofocus"#), "and the cursor waits in the password")
+            #expect(!form.text.contains(#"required autofocus>"#) && form.text.contains(#"spellcheck="false" required value="" autofocus"#))
             let forged = try await browser.post("/accounts/login/", [("csrf_token", "forged"), ("username", "admin"), ("password", ServerHarness.password)])
             #expect(forged.status == .badRequest)
             #expect(forged.text.contains("The sign-in form had expired"))
@@ -284,7 +286,9 @@ struct WebPagesTests {
             #expect(good.status == .seeOther)
             let user = try #require(try await harness.store.user(named: "admin"))
             #expect(user.displayName == "Ada L." && user.email == "ada@example.com")
-            #expect(try await browser.get("/").text.contains(#"<span class="user-name">Ada L.</span>"#))
+            let home = try await browser.get("/")
+            #expect(home.text.contains(#"<span class="user-name">Ada L.</span>"#))
+            #expect(home.text.contains(#"<span class="avatar" aria-hidden="true">A</span>"#))
 
             let wrongCurrent = try await browser.post(
                 "/accounts/profile/",

@@ -171,8 +171,17 @@ struct LoginPage: Page {
     var username: String
     var next: String
     var error: String?
-    /// A name was given: the cursor goes to the password.
-    var focusPassword: Bool { !username.isEmpty }
+    /// A name was given: the cursor goes to the password. (Stored: templates see stored properties only.)
+    var focusPassword: Bool
+
+    init(frame: PageFrame, formToken: String, username: String, next: String, error: String?) {
+        self.frame = frame
+        self.formToken = formToken
+        self.username = username
+        self.next = next
+        self.error = error
+        focusPassword = !username.isEmpty
+    }
 }
 
 struct SignOutPage: Page {

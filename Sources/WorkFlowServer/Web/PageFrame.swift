@@ -13,12 +13,20 @@ struct PageFrame: Sendable {
     var flashes: [Flash]
     var version: String = WorkFlowServer.version
 
+    /// Templates see stored properties only (they read view models through reflection).
     struct UserMenu: Sendable {
         var username: String
         var displayName: String
         var isAdmin: Bool
         /// The first letter, for the avatar.
-        var initial: String { displayName.first.map { String($0).uppercased() } ?? "?" }
+        var initial: String
+
+        init(username: String, displayName: String, isAdmin: Bool) {
+            self.username = username
+            self.displayName = displayName
+            self.isAdmin = isAdmin
+            initial = displayName.first.map { String($0).uppercased() } ?? "?"
+        }
     }
 
     /// The frame of a page at `path` for `identity`, with `flashes` from the request.
@@ -91,7 +99,6 @@ struct Flash: Sendable, Equatable {
 
     var kind: Kind
     var text: String
-    var isError: Bool { kind == .error }
 
     static let cookie = "wf_flash"
 

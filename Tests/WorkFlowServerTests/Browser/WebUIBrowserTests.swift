@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+import WorkFlowEngine
+import WorkFlowStore
+
+@testable import WorkFlowServer
+
+/// The web UI's journeys in Chromium, with a screenshot of each page in
+/// `.build/browser-artifacts/` to look at.
+@Suite("Web UI in the browser", .serialized)
+struct WebUIBrowserTests {
+    @Test("sign in, see the dashboard, find a workflow, run it, disable it, delete it, sign out", .browser)
+    func mainJourney() async throws {
+        let harness = try await ServerHarness.make()
+        _ = try await harness.store.createFlow(name: "nightly-report", document: helloDocument.objectValue ?? [:], author: nil, comment: nil)
+        _ = try await harness.store.createFlow(name: "backup-db", document: helloDocument.objectValue ?? [:], author: nil, comment: nil)
+        harness.clock.advance(Date().timeIntervalSince(harness.clock.now))
+        try await harness.live { base in
+            try await BrowserSupport.withBrowser { browser in
+                // A page asks for a session first, and comes back after signing in.
+                try await browser.open(base + "/workflows/")
+                #expect(try await browser.currentURL.hasPrefix(base + "/accounts/login/?next="))
+                try await browser.screenshot(named: "01-sign-in")
+                try await browser.find("#username").type("admin")
+                try await browser.find("#password").type("wrong password")
+                try await browser.find("button[type=submit]").click()
+                #expect(try await browser.find(".form-error").text == "Wrong user name or password.")
+                try await browser.screenshot(named: "02-sign-in-error")
+                try await browser.find("#password").type(ServerHarness.password)
+                try await browser.find("button[type=submit]").click()
+                try await browser.waitUntil("location.pathname === '/workflows/'")
+
+                // The list, filtered by the search box.
+                #expect(try await browser.findAll("#workflow-table tbody tr").count == 2)
+                try await browser.find("#q").type("night")
+                try await browser.find(".filters button[type=submit]").click()
+                try await browser.waitUntil("location.search.includes('q=night')")
+                let rows = try await browser.findAll("#workflow-table tbody tr")
+                #expect(rows.count == 1)
+                #expect(try await rows.first?.attribute("data-workflow") == "nightly-report")
+                try await browser.screenshot(named: "03-workflows")
+
+                // Run: the run is queued and the page says so.
+                try await browser.find("tr[data-workflow='nightly-report'] form[action$='/run/'] button").click()
+                try await browser.waitUntil("document.querySelector('.flash-success') !== null")
+                #expect(try await browser.find(".flash-success span").text.hasPrefix("Run #1 of nightly-report queued"))
+                #expect(try await harness.server.runs.waitForEnd(runID: 1, timeout: .seconds(10)))
+
+                // Disable, then delete after confirming in the dialog.
+                try await browser.find("tr[data-workflow='nightly-report'] form[action$='/disable/'] button").click()
+                try await browser.waitUntil("document.querySelector('.flash-success')?.textContent.includes('disabled')")
+                #expect(try await harness.store.flow(named: "nightly-report")?.enabled == false)
+                try await browser.open(base + "/workflows/")
+                try await browser.find("tr[data-workflow='backup-db'] a[data-confirm-post]").click()
+                #expect(try await browser.alertText.contains("Delete the workflow backup-db?"))
+                try await browser.dismissAlert()
+                #expect(try await harness.store.flow(named: "backup-db") != nil, "dismissing keeps it")
+                try await browser.find("tr[data-workflow='backup-db'] a[data-confirm-post]").click()
+                try await browser.acceptAlert()
+                try await browser.waitUntil("document.querySelector('.flash-success')?.textContent.includes('deleted')")
+                #expect(try await harness.store.flow(named: "backup-db") == nil)
+
+                // The dashboard counts the run and draws its charts with Chart.js when installed.
+                try await browser.open(base + "/")
+                #expect(try await browser.find(".cards .stat-value").text == "1")
+                let chartShown = try await browser.execute("return !document.getElementById('runs-chart').hidden")
+                #expect(chartShown == .bool(FileManager.default.fileExists(atPath: "/usr/share/javascript/chart.js/chart.min.js")))
+                try await browser.screenshot(named: "04-dashboard")
+
+                // The theme switch: automatic → dark, remembered.
+                try await browser.find("[data-theme-toggle]").click()
+                #expect(try await browser.execute("return document.documentElement.dataset.theme") == "dark")
+                try await browser.open(base + "/")
+                #expect(try await browser.execute("return document.documentElement.dataset.theme") == "dark")
+                try await browser.screenshot(named: "05-dashboard-dark")
+                try await browser.find("[data-theme-toggle]").click()
+
+                // The profile, then signing out through the account menu.
+                try await browser.open(base + "/accounts/profile/")
+                try await browser.find("#display_name").type("Ada Lovelace")
+                try await browser.find("#email").type("ada@example.com")
+                try await browser.find("form input[value=update_profile] ~ div button").click()
+                try await browser.waitUntil("document.querySelector('.flash-success') !== null")
+                #expect(try await browser.find(".user-name").text == "Ada Lovelace")
+                try await browser.screenshot(named: "06-profile")
+                try await browser.find(".user-menu summary").click()
+                try await browser.find(".user-menu form button").click()
+                try await browser.waitUntil("location.pathname === '/accounts/login/'")
+                #expect(try await browser.find(".flash span").text == "You have signed out.")
+            }
+        }
+    }
+
+    @Test("at tablet width the sidebar folds behind the menu button", .browser)
+    func tabletLayout() async throws {
+        let harness = try await ServerHarness.make()
+        try await harness.live { base in
+            try await BrowserSupport.withBrowser { browser in
+                try await browser.open(base + "/accounts/login/")
+                try await browser.find("#username").type("admin")
+                try await browser.find("#password").type(ServerHarness.password)
+                try await browser.find("button[type=submit]").click()
+                try await browser.waitUntil("location.pathname === '/'")
+                try await browser.setWindowSize(width: 800, height: 1000)
+                // The sidebar slides away (a short transition) once the page is narrow.
+                try await browser.waitUntil("document.getElementById('sidebar').getBoundingClientRect().right <= 0")
+                #expect(try await browser.execute("return getComputedStyle(document.querySelector('.sidebar-toggle')).display") != "none")
+                try await browser.find("[data-toggle-sidebar]").click()
+                try await browser.waitUntil("document.getElementById('sidebar').getBoundingClientRect().left >= 0")
+                try await browser.screenshot(named: "07-tablet-menu")
+            }
+        }
+    }
+}
