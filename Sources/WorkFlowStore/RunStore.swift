@@ -51,12 +51,27 @@ public struct RunQuery: Sendable, Hashable {
     /// name that belong to no stored workflow (`run --file`).
     public var flowName: String?
     public var status: RunStatus?
+    public var trigger: RunTrigger?
+    /// Runs created at or after this time.
+    public var createdFrom: Date?
+    /// Runs created before this time.
+    public var createdBefore: Date?
+    /// Part of the workflow name, of who or what started the run, or of the error, matched
+    /// case-insensitively (ASCII letters on SQLite); a number also matches the run with that id.
+    public var text: String?
     public var limit: Int
     public var offset: Int
 
-    public init(flowName: String? = nil, status: RunStatus? = nil, limit: Int = 100, offset: Int = 0) {
+    public init(
+        flowName: String? = nil, status: RunStatus? = nil, trigger: RunTrigger? = nil, createdFrom: Date? = nil,
+        createdBefore: Date? = nil, text: String? = nil, limit: Int = 100, offset: Int = 0
+    ) {
         self.flowName = flowName
         self.status = status
+        self.trigger = trigger
+        self.createdFrom = createdFrom
+        self.createdBefore = createdBefore
+        self.text = text
         self.limit = limit
         self.offset = offset
     }

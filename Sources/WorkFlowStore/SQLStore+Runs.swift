@@ -158,7 +158,27 @@ extension SQLStore: RunStore {
 
     /// Runs newest first.
     public func listRuns(_ query: RunQuery = RunQuery()) async throws(StoreError) -> [StoredRun] {
-        var sql: SQLQueryString = "SELECT \(Self.runColumns) FROM runs WHERE 1 = 1"
+        var sql: SQLQueryString = "SELECT \(Self.runColumns) FROM runs WHERE \(Self.conditions(query))"
+        sql += " ORDER BY id DESC LIMIT \(bind: max(0, query.limit)) OFFSET \(bind: max(0, query.offset))"
+        let finalSQL = sql
+        return try await StoreError.wrapping("list runs") {
+            try await database.withConnection { session in
+                try await session.all(finalSQL).map(StoredRun.init(row:))
+            }
+        }
+    }
+
+    /// How many runs match `query` (its limit and offset aside).
+    public func countRuns(_ query: RunQuery) async throws(StoreError) -> Int {
+        let sql: SQLQueryString = "SELECT COUNT(*) AS n FROM runs WHERE \(Self.conditions(query))"
+        return try await StoreError.wrapping("count runs") {
+            try await database.withConnection { session in try await session.first(sql)?.int("n") ?? 0 }
+        }
+    }
+
+    /// The `WHERE` conditions of a run query.
+    private static func conditions(_ query: RunQuery) -> SQLQueryString {
+        var sql: SQLQueryString = "1 = 1"
         if let flowName = query.flowName {
             sql += """
                  AND (flow_id IN (SELECT id FROM flows WHERE name = \(bind: flowName))
@@ -168,13 +188,25 @@ extension SQLStore: RunStore {
         if let status = query.status {
             sql += " AND status = \(bind: status.rawValue)"
         }
-        sql += " ORDER BY id DESC LIMIT \(bind: max(0, query.limit)) OFFSET \(bind: max(0, query.offset))"
-        let finalSQL = sql
-        return try await StoreError.wrapping("list runs") {
-            try await database.withConnection { session in
-                try await session.all(finalSQL).map(StoredRun.init(row:))
-            }
+        if let trigger = query.trigger {
+            sql += #" AND "trigger" = \#(bind: trigger.rawValue)"#
         }
+        if let from = query.createdFrom {
+            sql += " AND created_at >= \(bind: StoreTime.milliseconds(from))"
+        }
+        if let before = query.createdBefore {
+            sql += " AND created_at < \(bind: StoreTime.milliseconds(before))"
+        }
+        if let text = query.text?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            let pattern = likePattern(containing: text.lowercased())
+            sql += """
+                 AND (LOWER(flow_name) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(COALESCE(triggered_by, '')) LIKE \(bind: pattern) ESCAPE '\\'
+                    OR LOWER(COALESCE(error, '')) LIKE \(bind: pattern) ESCAPE '\\'
+                """
+            if let id = Int64(text) { sql += " OR id = \(bind: id)" }
+            sql += ")"
+        }
+        return sql
     }
 
     /// Closes the runs a dead process left `running` or `queued` (those of `node`, or all when

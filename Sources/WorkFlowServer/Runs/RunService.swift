@@ -118,7 +118,7 @@ public actor RunService {
     /// Queues a run that picks up a failed or cancelled run where it stopped: the same document
     /// snapshot and inputs, with the steps that succeeded taken as done (their results are what
     /// later steps see), so the failed step and those after it run again.
-    public func resume(runID previousID: Int64, triggeredBy: String?) async throws -> StoredRun {
+    public func resume(runID previousID: Int64, trigger: RunTrigger = .api, triggeredBy: String?) async throws -> StoredRun {
         guard accepting else {
             throw APIError(.serviceUnavailable, code: "shutting_down", message: "the server is shutting down; try again shortly")
         }
@@ -134,7 +134,7 @@ public actor RunService {
         guard issues.isEmpty else { throw APIError.invalidWorkflow(issues) }
         let reused = try await store.steps(runID: previousID).filter { $0.status == .success }
         let run = try await store.enqueueRun(
-            flowName: previous.flowName, flowVersion: previous.flowVersion, document: document, trigger: .api,
+            flowName: previous.flowName, flowVersion: previous.flowVersion, document: document, trigger: trigger,
             triggeredBy: triggeredBy, inputs: previous.inputs, reusing: reused, now: clock.now())
         wake()
         return run

@@ -186,6 +186,9 @@ struct RunRow: Sendable {
     var when: String
     var time: String
     var duration: String
+    var href: String
+    /// The run whose page lists it (in the page's list of recent runs).
+    var current = false
 
     static func make(_ run: StoredRun, time: DisplayTime) -> RunRow {
         RunRow(
@@ -193,6 +196,6 @@ struct RunRow: Sendable {
             flowPath: WorkflowRow.pathSegment(run.flowName),
             status: run.status.rawValue, trigger: run.trigger.rawValue, triggeredBy: run.triggeredBy ?? "",
             when: time.relative(run.createdAt), time: time.text(run.createdAt),
-            duration: run.durationMs.map { DisplayTime.duration(milliseconds: $0) } ?? "–")
+            duration: run.durationMs.map { DisplayTime.duration(milliseconds: $0) } ?? "–", href: RunPages.path(run))
     }
 }

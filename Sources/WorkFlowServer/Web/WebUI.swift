@@ -24,6 +24,7 @@ struct WebUI {
             .addRoutes(to: routes)
         DashboardPages(web: web, pages: pages).addRoutes(to: routes)
         WorkflowListPages(web: web, pages: pages, runs: runs, auditor: auditor).addRoutes(to: routes)
+        RunPages(web: web, pages: pages, runs: runs, auditor: auditor).addRoutes(to: routes)
         for soon in ComingSoonPage.pages {
             routes.get(soon.path) { page in
                 pages.response(ComingSoonPage(frame: page.frame(soon.title), title: soon.title, about: soon.about))

@@ -89,8 +89,7 @@ struct WorkflowListPages {
         do {
             let run = try await runs.start(flowName: flow.name, inputs: inputs, trigger: .ui, triggeredBy: identity.actor)
             await auditor.record(page.context, action: "run", targetType: "flow", targetName: flow.name, detail: ["run_id": .int(Int(run.id))])
-            return .redirect(
-                to: "/workflows/", flashes: [Flash(kind: .success, text: "Run #\(run.id) of \(flow.name) queued.")])
+            return .redirect(to: RunPages.path(run), flashes: [Flash(kind: .success, text: "Run #\(run.id) of \(flow.name) queued.")])
         } catch let error as APIError where error.status == .badRequest || error.status == .conflict {
             if workflow.inputs.isEmpty {
                 return .redirect(to: "/workflows/", flashes: [Flash(kind: .error, text: AccountPages.sentence(error.message))])

@@ -347,6 +347,52 @@ struct BrowserSession: Sendable {
     func acceptAlert() async throws { _ = try await send("POST", "/alert/accept") }
     func dismissAlert() async throws { _ = try await send("POST", "/alert/dismiss") }
 
+    /// Performs W3C input actions (`POST /actions`): `sources` are input sources (`pointer`, `key`, …), each with
+    /// its `actions`; sources run tick by tick in parallel. What stays pressed stays pressed until the next call.
+    func perform(_ sources: [WebDriverJSON]) async throws {
+        _ = try await send("POST", "/actions", ["actions": .array(sources)])
+    }
+
+    /// Releases every key and button the actions left pressed.
+    func releaseActions() async throws { _ = try await send("DELETE", "/actions") }
+
+    /// Presses the left mouse button at `start`, moves to `end` in `steps` moves and releases it (viewport pixels).
+    func drag(from start: (x: Double, y: Double), to end: (x: Double, y: Double), steps: Int = 8) async throws {
+        var actions: [WebDriverJSON] = [Self.pointerMove(start), ["type": "pointerDown", "button": 0]]
+        for step in 1...max(1, steps) {
+            let t = Double(step) / Double(max(1, steps))
+            actions.append(Self.pointerMove((start.x + (end.x - start.x) * t, start.y + (end.y - start.y) * t)))
+        }
+        actions.append(["type": "pointerUp", "button": 0])
+        try await perform([Self.mouse(actions)])
+    }
+
+    /// Clicks the left mouse button `count` times at a viewport point.
+    func click(at point: (x: Double, y: Double), count: Int = 1) async throws {
+        var actions: [WebDriverJSON] = [Self.pointerMove(point)]
+        for _ in 0..<count { actions += [["type": "pointerDown", "button": 0], ["type": "pointerUp", "button": 0]] }
+        try await perform([Self.mouse(actions)])
+    }
+
+    /// Presses and releases each character of `keys` in turn, on the focused element; `WebDriverKey` names the
+    /// keys that are not characters.
+    func press(_ keys: String) async throws {
+        let actions = keys.flatMap { key -> [WebDriverJSON] in
+            [["type": "keyDown", "value": .string(String(key))], ["type": "keyUp", "value": .string(String(key))]]
+        }
+        try await perform([["type": "key", "id": "keyboard", "actions": .array(actions)]])
+    }
+
+    /// A pointer source for `perform`: the mouse, running `actions`.
+    static func mouse(_ actions: [WebDriverJSON]) -> WebDriverJSON {
+        ["type": "pointer", "id": "mouse", "parameters": ["pointerType": "mouse"], "actions": .array(actions)]
+    }
+
+    /// A `pointerMove` action to a viewport point (whole pixels, as WebDriver wants them).
+    static func pointerMove(_ point: (x: Double, y: Double)) -> WebDriverJSON {
+        ["type": "pointerMove", "duration": 0, "origin": "viewport", "x": .number(point.x.rounded()), "y": .number(point.y.rounded())]
+    }
+
     /// Saves the window as `.build/browser-artifacts/<name>.png` and returns the file's URL.
     @discardableResult
     func screenshot(named name: String) async throws -> URL {
@@ -397,4 +443,17 @@ extension Duration {
     fileprivate var milliseconds: Double {
         Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
     }
+}
+
+/// WebDriver's codes for keys that are not characters, for `BrowserSession.press`.
+enum WebDriverKey {
+    static let backspace = "\u{E003}"
+    static let tab = "\u{E004}"
+    static let enter = "\u{E007}"
+    static let escape = "\u{E00C}"
+    static let arrowLeft = "\u{E012}"
+    static let arrowUp = "\u{E013}"
+    static let arrowRight = "\u{E014}"
+    static let arrowDown = "\u{E015}"
+    static let delete = "\u{E017}"
 }

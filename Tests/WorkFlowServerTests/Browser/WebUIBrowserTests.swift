@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WorkFlowEngine
+import WorkFlowModules
 import WorkFlowStore
 
 @testable import WorkFlowServer
@@ -87,6 +88,47 @@ struct WebUIBrowserTests {
                 try await browser.find(".user-menu form button").click()
                 try await browser.waitUntil("location.pathname === '/accounts/login/'")
                 #expect(try await browser.find(".flash span").text == "You have signed out.")
+            }
+        }
+    }
+
+    @Test("a run's page follows the run live: steps and status change without a reload; a step opens in the panel", .browser)
+    func liveRun() async throws {
+        let gate = GateModule.make()
+        var registry = BuiltinModules.registry()
+        registry.register(gate.module)
+        let harness = try await ServerHarness.make(registry: registry)
+        let gated: JSONValue = [
+            "procedures": [
+                ["name": "hold", "mod": "test.Gate", "method": "wait"],
+                ["name": "greet", "mod": "common.Kt", "method": "prt1", "params": ["msg": "after the gate"]],
+            ]
+        ]
+        _ = try await harness.store.createFlow(name: "gated", document: gated.objectValue ?? [:], author: nil, comment: nil)
+        try await harness.live { base in
+            try await BrowserSupport.withBrowser { browser in
+                try await browser.open(base + "/accounts/login/?next=/workflows/")
+                try await browser.find("#username").type("admin")
+                try await browser.find("#password").type(ServerHarness.password)
+                try await browser.find("button[type=submit]").click()
+                try await browser.waitUntil("location.pathname === '/workflows/'")
+                try await browser.find("tr[data-workflow='gated'] form[action$='/run/'] button").click()
+                try await browser.waitUntil("location.pathname === '/workflows/gated/run/1/'")
+                for await _ in gate.arrivals { break }
+                try await browser.waitUntil("document.querySelector('tr[data-step=hold] [data-cell=status]').textContent === 'running'")
+                #expect(try await browser.find("#run-status").text == "running")
+                try await browser.screenshot(named: "08-run-live")
+                gate.open.yield()
+                try await browser.waitUntil("document.getElementById('run-status').textContent === 'success'", timeout: .seconds(15))
+                #expect(try await browser.find("tr[data-step=greet] [data-cell=status]").text == "success")
+                #expect(try await browser.execute("return document.getElementById('run-page').dataset.finished") == "true")
+                try await browser.find("[data-step-link=greet]").click()
+                try await browser.waitUntil("!document.getElementById('step-detail').hidden")
+                #expect(try await browser.find("[data-detail=result]").text.contains("ret from after the gate"))
+                #expect(try await browser.currentURL.hasSuffix("?step=greet"))
+                try await browser.screenshot(named: "09-run-step")
+                // Once ended, the page offers no Cancel.
+                try await browser.waitUntil("document.querySelector('#cancel-form') === null")
             }
         }
     }
