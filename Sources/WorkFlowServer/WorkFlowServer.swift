@@ -81,7 +81,7 @@ public struct WorkFlowServer: Sendable {
         addRoutes(to: routes)
         WebUI(
             web: WebEnvironment(store: store, defaults: options.settingsDefaults, now: now, secureCookies: options.usesTLS), pages: pages,
-            runs: runs, signIn: signIn, authenticator: authenticator, hasher: hasher, auditor: auditor, logger: logger
+            runs: runs, registry: registry, signIn: signIn, authenticator: authenticator, hasher: hasher, auditor: auditor, logger: logger
         ).addRoutes(to: router)
         let document = OpenAPIDocument.build(routes.routes + [Self.openAPIRoute], version: Self.version)
         routes.add(.get, Self.openAPIRoute.path, Self.openAPIRoute.summary) { _, _ in JSONResponse(document) }

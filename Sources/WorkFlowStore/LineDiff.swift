@@ -155,3 +155,53 @@ enum LineDiff {
         }
     }
 }
+
+/// One row of a side-by-side diff: a line of the old text, of the new text, or both.
+public struct DiffRow: Sendable, Hashable {
+    public enum Kind: String, Sendable {
+        case same, changed, removed, added
+    }
+
+    public var kind: Kind
+    public var oldNumber: Int?
+    public var oldText: String?
+    public var newNumber: Int?
+    public var newText: String?
+}
+
+/// Two texts side by side: unchanged lines on one row, a run of removed lines paired row by row
+/// with the run of added lines that replaces it, the rest alone on their side.
+public enum SideBySideDiff {
+    public static func rows(from old: String, to new: String) -> [DiffRow] {
+        let edits = LineDiff.edits(from: LineDiff.lines(old), to: LineDiff.lines(new))
+        var rows: [DiffRow] = []
+        var oldNumber = 0
+        var newNumber = 0
+        var index = 0
+        while index < edits.count {
+            if edits[index].kind == .same {
+                oldNumber += 1
+                newNumber += 1
+                rows.append(DiffRow(kind: .same, oldNumber: oldNumber, oldText: String(edits[index].text), newNumber: newNumber, newText: String(edits[index].text)))
+                index += 1
+                continue
+            }
+            var removed: [Substring] = []
+            var added: [Substring] = []
+            while index < edits.count, edits[index].kind != .same {
+                if edits[index].kind == .removed { removed.append(edits[index].text) } else { added.append(edits[index].text) }
+                index += 1
+            }
+            for offset in 0..<max(removed.count, added.count) {
+                let left = offset < removed.count ? String(removed[offset]) : nil
+                let right = offset < added.count ? String(added[offset]) : nil
+                if left != nil { oldNumber += 1 }
+                if right != nil { newNumber += 1 }
+                let kind: DiffRow.Kind = left != nil && right != nil ? .changed : left != nil ? .removed : .added
+                rows.append(
+                    DiffRow(kind: kind, oldNumber: left == nil ? nil : oldNumber, oldText: left, newNumber: right == nil ? nil : newNumber, newText: right))
+            }
+        }
+        return rows
+    }
+}

@@ -47,7 +47,7 @@ struct DashboardPages {
             successRate: ended == 0 ? "–" : "\(Int((Double(succeeded) / Double(ended) * 100).rounded()))%",
             endedThisWeek: ended,
             queued: queue.queued, claimed: queue.claimed,
-            chart: chart, chartJSON: JSONWriter.string(from: chart.json),
+            chart: chart, chartJSON: ScriptJSON.embed(chart.json),
             recentFlows: flows.map { WorkflowRow.make($0, lastRun: lastRuns[$0.id], time: time) },
             recentRuns: runs.prefix(window.perPage).map { RunRow.make($0, time: time) },
             pager: window.pager(path: "/", filters: [], shown: min(runs.count, window.perPage), total: nil, hasMore: runs.count > window.perPage))

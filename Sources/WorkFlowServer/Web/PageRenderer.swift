@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Mustache
+import WorkFlowEngine
 
 /// Where the web UI's files are: the page templates and the stylesheet and scripts served under
 /// `/static/`, both copied next to the `workflow` binary by the build
@@ -77,4 +78,24 @@ struct PageRenderer: Sendable {
 struct PageTemplateError: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
+}
+
+/// JSON for a page's `<script type="application/json">` block: the text may hold user data
+/// (step names, parameters), so `<`, `>` and `&` are written as `\u003c`, `\u003e`, `\u0026` —
+/// the same JSON to a parser, and no `</script>` can end the block early.
+enum ScriptJSON {
+    static func embed(_ value: JSONValue) -> String {
+        var out = ""
+        for scalar in JSONWriter.string(from: value).unicodeScalars {
+            switch scalar {
+            case "<": out += "\\u003c"
+            case ">": out += "\\u003e"
+            case "&": out += "\\u0026"
+            case "\u{2028}": out += "\\u2028"
+            case "\u{2029}": out += "\\u2029"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
 }

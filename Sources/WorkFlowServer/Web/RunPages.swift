@@ -90,7 +90,7 @@ struct RunPages {
             frame: page.frame("Run #\(run.id)"), run: RunFacts.make(run, time: time),
             steps: graph.rows.map { node in StepRow.make(node, record: steps.first { $0.name == node.name }, runPath: Self.path(run), time: time) },
             selected: selected.map { StepDetail.make($0, time: time) },
-            graphJSON: JSONWriter.string(from: graph.json(runID: run.id, timeZone: time.timeZone)),
+            graphJSON: ScriptJSON.embed(graph.json(runID: run.id, timeZone: time.timeZone)),
             canCancel: run.status == .queued || run.status == .running,
             canResume: run.status == .failed || run.status == .cancelled,
             recent: try await recent.map { RunRow.make($0, time: time) }.map { row in

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import WorkFlowEngine
 
 /// The web UI: its pages, its own stylesheet and scripts under `/static/`, and Debian's
 /// browser libraries under `/vendor/`.
@@ -8,6 +9,7 @@ struct WebUI {
     let web: WebEnvironment
     let pages: PageRenderer
     let runs: RunService
+    let registry: ModuleRegistry
     let signIn: SessionSignIn
     let authenticator: Authenticator
     let hasher: PasswordHasher
@@ -25,6 +27,8 @@ struct WebUI {
         DashboardPages(web: web, pages: pages).addRoutes(to: routes)
         WorkflowListPages(web: web, pages: pages, runs: runs, auditor: auditor).addRoutes(to: routes)
         RunPages(web: web, pages: pages, runs: runs, auditor: auditor).addRoutes(to: routes)
+        EditorPages(web: web, pages: pages, registry: registry).addRoutes(to: routes)
+        VersionPages(web: web, pages: pages, auditor: auditor).addRoutes(to: routes)
         for soon in ComingSoonPage.pages {
             routes.get(soon.path) { page in
                 pages.response(ComingSoonPage(frame: page.frame(soon.title), title: soon.title, about: soon.about))
