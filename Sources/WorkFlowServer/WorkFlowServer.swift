@@ -114,6 +114,7 @@ public struct WorkFlowServer: Sendable {
         LogsController(store: store).addRoutes(to: routes)
         WebhooksController(store: store, runs: runs, secrets: secrets, auditor: auditor, logger: logger, now: now).addRoutes(to: routes)
         RunEventsController(store: store, hub: hub, clock: clock, logger: logger).addRoutes(to: routes)
+        StepTestController(registry: registry, auditor: auditor, clock: clock, logger: logger).addRoutes(to: routes)
         MetricsController(metrics: metrics, queue: store, logger: logger).addRoutes(to: routes)
         BackupController(
             store: store, registry: registry, auditor: auditor, scheduler: scheduler, modulesFolder: options.modulesFolder, now: now)

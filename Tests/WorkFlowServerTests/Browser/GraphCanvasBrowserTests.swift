@@ -161,8 +161,10 @@ struct GraphCanvasBrowserTests {
             #expect(try await nodesOutside(browser) == [])
 
             _ = try await browser.execute("canvas.select('d')")
+            try await settle(browser)
             try await browser.screenshot(named: "graph-editable")
             _ = try await browser.execute("document.documentElement.dataset.theme = 'dark'")
+            try await settle(browser)
             try await browser.screenshot(named: "graph-dark")
             #expect(try await browser.execute("return window.events") == [], "API calls report nothing")
         }
@@ -183,6 +185,9 @@ struct GraphCanvasBrowserTests {
             #expect(try await width(".wf-node[data-id='a'] .wf-node__body", browser) > widthBefore * 1.2)
             #expect(abs(after.x - before.x) < 1.5 && abs(after.y - before.y) < 1.5, "the point under the pointer stays put")
 
+            // Keys work once the focus is in the canvas (here: a click on the background).
+            let box = try await rect("#canvas", browser)
+            try await browser.click(at: (box.x + 20, box.y + 20))
             try await browser.press("0")
             #expect(try await label() == fitted)
             try await browser.find("button[data-action='zoom-in']").click()
@@ -191,8 +196,7 @@ struct GraphCanvasBrowserTests {
             #expect(try await label() == fitted)
 
             // Two fingers moving apart zoom in about twice.
-            let canvas = try await rect("#canvas", browser)
-            let middle: Point = (canvas.x + canvas.width / 2, canvas.y + canvas.height / 2)
+            let middle: Point = (box.x + box.width / 2, box.y + box.height / 2)
             try await browser.perform([
                 finger("one", from: (middle.x - 50, middle.y), to: (middle.x - 100, middle.y)),
                 finger("two", from: (middle.x + 50, middle.y), to: (middle.x + 100, middle.y)),
@@ -232,7 +236,13 @@ struct GraphCanvasBrowserTests {
                 return [JSON.stringify(last.positions) === JSON.stringify(layoutGraph(graph.nodes, graph.edges)), last.positions.e];
                 """)
             #expect(layout.array?.first == true, "\(layout)")
-            try await browser.waitUntil("JSON.stringify(canvas.positions()) === JSON.stringify(layoutGraph(graph.nodes, graph.edges))")
+            // Animated: wait until every node is drawn where positions() says.
+            try await browser.waitUntil("""
+                [...document.querySelectorAll(".wf-node")].every((node) => {
+                  const p = canvas.positions()[node.dataset.id];
+                  return node.getAttribute("transform") === `translate(${p.x} ${p.y})`;
+                })
+                """)
             #expect(try await nodesOutside(browser) == [], "auto-layout fits the result")
         }
     }
@@ -251,6 +261,7 @@ struct GraphCanvasBrowserTests {
             ])
             #expect(try await browser.execute("return document.querySelector('.wf-canvas__rubber').classList.contains('is-refused')") == true)
             #expect(try await browser.execute("return document.querySelector('.wf-node[data-id=a]').classList.contains('is-drop-refused')") == true)
+            try await browser.screenshot(named: "graph-connect-refused")
             try await browser.perform([BrowserSession.mouse([["type": "pointerUp", "button": 0]])])
             #expect(try await message(browser).contains("cycle"))
             #expect(try await browser.execute("return document.querySelector('.wf-node.is-drop-refused')") == .null)
@@ -261,8 +272,11 @@ struct GraphCanvasBrowserTests {
             #expect(try await message(browser).contains("itself"))
             #expect(try await browser.execute("return window.events.filter((e) => e.type === 'connect')") == [])
 
-            // b → c is new and acyclic: reported, not drawn until the owner passes the new graph.
-            try await connect("b", "c", browser)
+            // b → c is new and acyclic: reported, not drawn until the owner passes the new graph. Dropped on the
+            // outer half of c's input port, just left of its body.
+            let from = try await center(".wf-node[data-id='b'] .wf-port--out .wf-port__hit", browser)
+            let body = try await rect(".wf-node[data-id='c'] .wf-node__body", browser)
+            try await browser.drag(from: from, to: (body.x - 3, body.y + body.height / 2))
             #expect(try await browser.execute("return window.events.filter((e) => e.type === 'connect')") == [["type": "connect", "from": "b", "to": "c"]])
             #expect(try await browser.execute("return document.querySelectorAll('.wf-edge').length") == 5)
             try await browser.waitUntil("document.querySelector('.wf-canvas__rubber').getAttribute('display') === 'none'")
@@ -287,6 +301,8 @@ struct GraphCanvasBrowserTests {
 
             try await browser.click(at: try await center(".wf-node[data-id='d'] .wf-node__body", browser))
             #expect(try await browser.execute("return document.activeElement.dataset.id") == "d")
+            #expect(try await browser.execute("return document.getElementById('canvas').classList.contains('is-keyboard')") == false,
+                    "no focus ring after a click")
             try await browser.press(WebDriverKey.backspace)
             #expect(try await events("delete", browser) == [["type": "delete", "id": "d"]])
 
@@ -312,7 +328,8 @@ struct GraphCanvasBrowserTests {
             let start = try await browser.execute("return canvas.positions().a")
             try await browser.press(WebDriverKey.tab)
             #expect(try await browser.execute("return document.activeElement.dataset.id") == "a")
-            #expect(try await browser.execute("return document.activeElement.matches(':focus-visible')") == true)
+            #expect(try await browser.execute("return document.getElementById('canvas').classList.contains('is-keyboard')") == true,
+                    "the focus ring shows")
             #expect(try await browser.execute("return canvas.selected") == ["type": "node", "id": "a"])
             try await browser.press(WebDriverKey.arrowRight + WebDriverKey.arrowDown)
             let moves = try await events("move", browser)
@@ -352,13 +369,27 @@ struct GraphCanvasBrowserTests {
             let statuses = try await browser.execute("""
                 const set = { a: "success", b: "success", c: "failed", d: "running", e: "pending" };
                 for (const [id, status] of Object.entries(set)) canvas.setStatus(id, status);
-                return Object.keys(set).map((id) => document.querySelector(`.wf-node[data-id=${id}]`).getAttribute("class"));
+                return Object.keys(set).map((id) => [...document.querySelector(`.wf-node[data-id=${id}]`).classList]
+                  .filter((name) => name.startsWith("wf-node--")).join(" "));
                 """)
-            #expect(statuses == ["wf-node wf-node--success", "wf-node wf-node--success", "wf-node wf-node--failed",
-                                 "wf-node wf-node--running", "wf-node wf-node--pending"])
+            #expect(statuses == ["wf-node--success", "wf-node--success", "wf-node--failed", "wf-node--running", "wf-node--pending"])
             _ = try await browser.execute("canvas.select(null); canvas.setStatus('c', 'retrying'); canvas.setStatus('c', 'failed')")
             _ = try await browser.execute("document.activeElement.blur()")
+            try await settle(browser)
             try await browser.screenshot(named: "graph-run-status")
+            _ = try await browser.execute("document.documentElement.dataset.theme = 'dark'")
+            try await settle(browser)
+            try await browser.screenshot(named: "graph-run-status-dark")
+
+            // An empty graph says so; destroy() leaves the container as it found it.
+            let emptied = try await browser.execute("""
+                canvas.setGraph({ nodes: [], edges: [] });
+                const shown = !document.querySelector(".wf-canvas__empty").hidden;
+                canvas.destroy();
+                const container = document.getElementById("canvas");
+                return [shown, container.children.length, container.className, container.getAttribute("style")];
+                """)
+            #expect(emptied == [true, 0, "", "width: 1000px; height: 600px;"])
         }
     }
 
@@ -381,6 +412,11 @@ struct GraphCanvasBrowserTests {
                 #expect(try await browser.execute("return window.errors") == [])
             }
         }
+    }
+
+    /// Waits for the canvas's colour transitions (.2 s) to finish, so screenshots show the final colours.
+    private func settle(_ browser: BrowserSession) async throws {
+        _ = try await browser.executeAsync("setTimeout(arguments[arguments.length - 1], 350)")
     }
 
     private static func response(_ text: String, type: String) -> Response {
@@ -430,7 +466,8 @@ struct GraphCanvasBrowserTests {
     }
 
     private func message(_ browser: BrowserSession) async throws -> String {
-        try await browser.find(".wf-canvas__message").text
+        // textContent: WebDriver's text is empty while the message is still fading in (opacity 0).
+        try await browser.execute("return document.querySelector('.wf-canvas__message').textContent").string ?? ""
     }
 
     /// The ids of nodes not wholly inside the canvas.

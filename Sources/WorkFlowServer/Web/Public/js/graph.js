@@ -433,7 +433,8 @@ export class WorkflowCanvas {
     clearTimeout(this.#messageTimer);
     clearTimeout(this.#refuseTimer);
     for (const part of this.#parts) part.remove();
-    this.#container.classList.remove("wf-canvas", "wf-canvas--readonly", "wf-canvas--editable", "is-panning", "is-dragging", "is-connecting");
+    this.#container.classList.remove(
+      "wf-canvas", "wf-canvas--readonly", "wf-canvas--editable", "is-panning", "is-dragging", "is-connecting", "is-keyboard");
     this.#container.style.removeProperty("background-size");
     this.#container.style.removeProperty("background-position");
     this.#nodes.clear();
@@ -787,6 +788,7 @@ export class WorkflowCanvas {
     if (event.pointerType === "mouse" && event.button !== 0 && event.button !== 1) return;
     this.#stopAnimation();
     event.preventDefault(); // no text selection, no native focus change: focus is set below
+    this.#container.classList.remove("is-keyboard");
     this.#pointers.set(event.pointerId, { x: event.clientX, y: event.clientY });
     try {
       this.#svg.setPointerCapture(event.pointerId);
@@ -825,6 +827,7 @@ export class WorkflowCanvas {
       if (Math.hypot(dx, dy) < DRAG_THRESHOLD) return;
       gesture.moved = true;
       this.#container.classList.add({ pan: "is-panning", drag: "is-dragging", connect: "is-connecting" }[gesture.type]);
+      if (gesture.type === "drag") this.#choose({ type: "node", id: gesture.id });
     }
     if (gesture.type === "pan") {
       this.#view = { ...gesture.view, x: gesture.view.x + dx, y: gesture.view.y + dy };
@@ -991,12 +994,14 @@ export class WorkflowCanvas {
     if (this.#quietFocus) return;
     const id = this.#idOf.get(event.target);
     if (id === undefined) return;
+    this.#container.classList.add("is-keyboard");
     this.#ensureVisible(id);
     this.#choose({ type: "node", id });
   }
 
   #keyDown(event) {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+    this.#container.classList.add("is-keyboard");
     const inGraph = this.#svg.contains(event.target);
     const id = inGraph ? this.#idOf.get(event.target) : undefined;
     if (this.#handleKey(event.key, id, inGraph, event.shiftKey)) event.preventDefault();
@@ -1119,10 +1124,17 @@ function placeNear(id, links, positions) {
   return { x: Math.round(point.x), y: Math.round(point.y) };
 }
 
-/** A horizontal-tangent curve from `sx, sy` towards `tx, ty`, ending at `endX` on that row. */
+/** The path of an edge from an output port at `sx, sy` to an input port at `tx, ty`, ending at `endX`
+ *  on the target's row (short of the arrowhead): an S-curve forwards, a U-turn below both ends backwards. */
 function edgePath(sx, sy, tx, ty, endX) {
-  const bend = Math.max(40, Math.abs(tx - sx) / 2, tx < sx ? 90 : 0);
-  return `M${sx} ${sy} C${sx + bend} ${sy} ${tx - bend} ${ty} ${endX} ${ty}`;
+  if (tx - sx >= 40) {
+    const bend = Math.max(40, (tx - sx) / 2);
+    return `M${sx} ${sy} C${sx + bend} ${sy} ${tx - bend} ${ty} ${endX} ${ty}`;
+  }
+  const lane = Math.max(sy, ty) + NODE_H / 2 + GAP_Y;
+  const turn = Math.min(48, (lane - Math.min(sy, ty)) * 0.75);
+  return `M${sx} ${sy} C${sx + turn} ${sy} ${sx + turn} ${lane} ${sx} ${lane} L${tx} ${lane} ` +
+    `C${tx - turn} ${lane} ${tx - turn} ${ty} ${endX} ${ty}`;
 }
 
 /** Writes `text` into an SVG text element, cut with an ellipsis to `max` pixels; true when cut. */
