@@ -81,6 +81,9 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "WorkFlowCron", swiftSettings: strictSettings),
+        // libxlsxwriter from Debian's libxlsxwriter-dev, and our small Swift writer on top.
+        .systemLibrary(name: "CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
+        .target(name: "WorkFlowXLSX", dependencies: ["CXlsxWriter"], swiftSettings: strictSettings),
         .target(
             name: "WorkFlowServer",
             dependencies: [
@@ -90,6 +93,7 @@ let package = Package(
                 "WorkFlowStore",
                 "WorkFlowLogging",
                 "WorkFlowBackup",
+                "WorkFlowXLSX",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -174,6 +178,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "WorkFlowCronTests", dependencies: ["WorkFlowCron"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "WorkFlowXLSXTests",
+            dependencies: ["WorkFlowXLSX", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "WorkFlowServerTests",
             dependencies: [

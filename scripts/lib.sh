@@ -28,7 +28,8 @@ ensure_apt_packages() {
 # The packages the build and the tests use.
 ensure_build_dependencies() {
     ensure_swift
-    ensure_apt_packages git procps
+    # libxlsxwriter-dev: the server writes .xlsx exports; pkg-config finds it for the build.
+    ensure_apt_packages git procps pkg-config libxlsxwriter-dev
 }
 
 # The browser libraries the web UI serves from /usr/share/javascript (CodeMirror for code

@@ -64,6 +64,11 @@ struct WebRunPagesTests {
             #expect(lines.first?.hasPrefix("run_id,workflow,version,status,trigger,triggered_by,created (GMT)") == true)
             #expect(lines.last?.hasPrefix("\(ok),hello,1,success,ui,'=cmd|' /C calc'!A0,") == true, "a formula-like cell is defused")
             #expect(try await browser.get("/workflows/runs/export.csv?from=nope").status == .badRequest)
+            let xlsx = try await browser.get("/workflows/hello/runs/export.xlsx")
+            #expect(xlsx.status == .ok)
+            #expect(xlsx.headers[.contentType] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            #expect(xlsx.headers[.contentDisposition] == #"attachment; filename="runs-hello.xlsx""#)
+            #expect(xlsx.text.hasPrefix("PK"), "a ZIP file")
         }
     }
 

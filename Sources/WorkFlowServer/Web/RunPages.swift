@@ -2,6 +2,8 @@ import Foundation
 import Hummingbird
 import WorkFlowEngine
 import WorkFlowStore
+import NIOPosix
+import WorkFlowXLSX
 
 /// The run log (every run, or one workflow's) with filters, paging and CSV export, and a run's
 /// page: its graph and steps, updated live while it runs, with cancel and re-run.
@@ -16,9 +18,11 @@ struct RunPages {
 
     func addRoutes(to routes: PageRoutes) {
         routes.get("/workflows/runs/") { page in try await runLog(page, flowName: nil) }
-        routes.get("/workflows/runs/export.csv") { page in try await export(page, flowName: nil) }
+        routes.get("/workflows/runs/export.csv") { page in try await export(page, flowName: nil, as: .csv) }
+        routes.get("/workflows/runs/export.xlsx") { page in try await export(page, flowName: nil, as: .xlsx) }
         routes.get("/workflows/:name/runs/") { page in try await runLog(page, flowName: try await liveFlowName(page)) }
-        routes.get("/workflows/:name/runs/export.csv") { page in try await export(page, flowName: try await liveFlowName(page)) }
+        routes.get("/workflows/:name/runs/export.csv") { page in try await export(page, flowName: try await liveFlowName(page), as: .csv) }
+        routes.get("/workflows/:name/runs/export.xlsx") { page in try await export(page, flowName: try await liveFlowName(page), as: .xlsx) }
         routes.get("/workflows/:name/run/:id/") { page in try await runPage(page) }
         routes.post("/workflows/:name/run/:id/cancel/") { page, _ in try await cancel(page) }
         routes.post("/workflows/:name/run/:id/rerun/") { page, form in try await rerun(page, from: form["from"] ?? "start") }
@@ -39,40 +43,65 @@ struct RunPages {
         let path = flowName.map { "/workflows/\(WorkflowRow.pathSegment($0))/runs/" } ?? "/workflows/runs/"
         let model = RunLogPage(
             frame: page.frame(flowName.map { "Runs of \($0)" } ?? "Runlog"), allWorkflows: flowName == nil, path: path,
-            exportHref: path + "export.csv" + filters.queryString(), filters: filters.view, problems: filters.problems,
+            exportQuery: filters.queryString(), filters: filters.view, problems: filters.problems,
             rows: found.map { RunRow.make($0, time: time) }, total: total, filtered: filters.isActive,
             pager: window.pager(path: path, filters: filters.pairs, shown: found.count, total: total, hasMore: false),
             perPage: window.perPage, timeZone: time.timeZone.identifier)
         return pages.response(model)
     }
 
-    /// The filtered runs as CSV (up to ``exportLimit`` rows), times in the display time zone.
-    private func export(_ page: PageRequest, flowName: String?) async throws -> Response {
+    enum ExportFormat {
+        case csv, xlsx
+    }
+
+    /// The filtered runs as CSV or XLSX (up to ``exportLimit`` rows), times in the display time zone.
+    private func export(_ page: PageRequest, flowName: String?, as format: ExportFormat) async throws -> Response {
         let time = await web.displayTime()
         let filters = RunFilters(page, time: time)
         if let problem = filters.problems.first { throw APIError.badRequest(problem) }
         var query = filters.query(flowName: flowName)
         query.limit = Self.exportLimit
         let found = try await web.store.listRuns(query)
-        var csv = CSVText()
-        csv.row([
+        let header = [
             "run_id", "workflow", "version", "status", "trigger", "triggered_by", "created (\(time.timeZone.identifier))", "started", "ended",
             "duration_ms", "error",
-        ])
-        for run in found {
-            csv.row([
-                String(run.id), run.flowName, run.flowVersion.map(String.init) ?? "", run.status.rawValue, run.trigger.rawValue,
-                run.triggeredBy ?? "", time.text(run.createdAt), run.startedAt.map(time.text) ?? "", run.endedAt.map(time.text) ?? "",
-                run.durationMs.map(String.init) ?? "", run.error ?? "",
-            ])
-        }
+        ]
         let name = "runs" + (flowName.map { "-" + $0.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" } } ?? "")
+        let body: ByteBuffer
+        let type: String
+        switch format {
+        case .csv:
+            var csv = CSVText()
+            csv.row(header)
+            for run in found {
+                csv.row([
+                    String(run.id), run.flowName, run.flowVersion.map(String.init) ?? "", run.status.rawValue, run.trigger.rawValue,
+                    run.triggeredBy ?? "", time.text(run.createdAt), run.startedAt.map(time.text) ?? "", run.endedAt.map(time.text) ?? "",
+                    run.durationMs.map(String.init) ?? "", run.error ?? "",
+                ])
+            }
+            body = ByteBuffer(string: csv.text)
+            type = "text/csv; charset=utf-8"
+        case .xlsx:
+            let rows: [[XLSXCell]] = found.map { run in
+                [
+                    .number(Double(run.id)), .text(run.flowName), run.flowVersion.map { .number(Double($0)) } ?? .empty,
+                    .text(run.status.rawValue), .text(run.trigger.rawValue), run.triggeredBy.map(XLSXCell.text) ?? .empty,
+                    .text(time.text(run.createdAt)), run.startedAt.map { .text(time.text($0)) } ?? .empty,
+                    run.endedAt.map { .text(time.text($0)) } ?? .empty, run.durationMs.map { .number(Double($0)) } ?? .empty,
+                    run.error.map(XLSXCell.text) ?? .empty,
+                ]
+            }
+            let rowsToWrite = rows
+            let data = try await NIOThreadPool.singleton.runIfActive { try XLSXWriter.data(sheet: "Runs", header: header, rows: rowsToWrite) }
+            body = ByteBuffer(bytes: data)
+            type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        }
+        let file = name + (format == .csv ? ".csv" : ".xlsx")
         return Response(
             status: .ok,
-            headers: [
-                .contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name).csv\"", .cacheControl: "no-store",
-            ],
-            body: .init(byteBuffer: ByteBuffer(string: csv.text)))
+            headers: [.contentType: type, .contentDisposition: "attachment; filename=\"\(file)\"", .cacheControl: "no-store"],
+            body: .init(byteBuffer: body))
     }
 
     // MARK: One run
@@ -287,7 +316,8 @@ struct RunLogPage: Page {
     /// The log of every workflow (with a workflow column), not of one.
     var allWorkflows: Bool
     var path: String
-    var exportHref: String
+    /// The filters for the export links (`?status=…`, or empty).
+    var exportQuery: String
     var filters: RunFilters.View
     var problems: [String]
     var rows: [RunRow]

@@ -1,0 +1,2 @@
+// libxlsxwriter (Debian's libxlsxwriter-dev), for writing .xlsx files.
+#include <xlsxwriter.h>
