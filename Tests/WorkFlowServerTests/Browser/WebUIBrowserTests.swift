@@ -133,6 +133,54 @@ struct WebUIBrowserTests {
         }
     }
 
+    @Test("versions: compare two side by side and restore one; the run log filters and exports", .browser)
+    func versionsAndRunLog() async throws {
+        let harness = try await ServerHarness.make()
+        let first: JSONValue = ["procedures": [["name": "a", "mod": "common.Kt", "method": "prt1", "params": ["msg": "one"]]]]
+        let second: JSONValue = ["procedures": [["name": "a", "mod": "common.Kt", "method": "prt1", "params": ["msg": "two"]]]]
+        _ = try await harness.store.createFlow(name: "report", document: first.objectValue ?? [:], author: "user:admin", comment: "first cut")
+        _ = try await harness.store.updateFlow(name: "report", document: second.objectValue ?? [:], author: "user:admin", comment: "say two")
+        let run = try await harness.server.runs.start(flowName: "report", inputs: [:], trigger: .api, triggeredBy: nil)
+        #expect(try await harness.server.runs.waitForEnd(runID: run.id, timeout: .seconds(10)))
+        try await harness.live { base in
+            try await BrowserSupport.withBrowser { browser in
+                try await browser.open(base + "/accounts/login/?next=/workflows/report/versions/")
+                try await browser.find("#username").type("admin")
+                try await browser.find("#password").type(ServerHarness.password)
+                try await browser.find("button[type=submit]").click()
+                try await browser.waitUntil("location.pathname === '/workflows/report/versions/'")
+                #expect(try await browser.findAll("#version-table tbody tr").count == 2)
+                try await browser.screenshot(named: "10-versions")
+                try await browser.find(".filters button[type=submit]").click()
+                try await browser.waitUntil("location.pathname === '/workflows/report/versions/diff/'")
+                #expect(try await browser.find("#diff-summary").text == "1 changed line.")
+                #expect(try await browser.find("tr.diff-changed .diff-new").text.contains("two"))
+                try await browser.screenshot(named: "11-version-diff")
+                try await browser.open(base + "/workflows/report/versions/")
+                try await browser.find("tr[data-version='1'] form button").click()
+                try await browser.waitUntil("document.querySelector('.flash-success')?.textContent.includes('restored as version 3')")
+                #expect(try await harness.store.flow(named: "report")?.document == first.objectValue)
+
+                try await browser.open(base + "/workflows/runs/?status=success")
+                #expect(try await browser.findAll("#run-table tbody tr").count == 1)
+                try await browser.screenshot(named: "12-runlog")
+                let exported = try await browser.executeAsync(
+                    """
+                    const done = arguments[arguments.length - 1];
+                    const link = [...document.querySelectorAll('a[download]')].find((a) => a.textContent.includes('XLSX'));
+                    fetch(link.href).then(async (r) => done({status: r.status, type: r.headers.get('content-type'), size: (await r.arrayBuffer()).byteLength}));
+                    """)
+                #expect(exported["status"]?.number == 200)
+                #expect(exported["type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                #expect((exported["size"]?.number ?? 0) > 1000)
+
+                try await browser.open(base + "/workflows/nothing/edit/")
+                #expect(try await browser.find(".error-status").text == "404")
+                try await browser.screenshot(named: "13-not-found")
+            }
+        }
+    }
+
     @Test("at tablet width the sidebar folds behind the menu button", .browser)
     func tabletLayout() async throws {
         let harness = try await ServerHarness.make()
