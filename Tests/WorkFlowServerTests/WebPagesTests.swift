@@ -137,6 +137,14 @@ struct WebPagesTests {
         #expect(AccountPages.safeNext(next) == expected)
     }
 
+    @Test("messages read as sentences, but a field's name keeps its case", arguments: [
+        ("wrong password", "Wrong password."), ("v1: 'x' is not a number", "v1: 'x' is not a number."), ("Done.", "Done."),
+        ("procedures[0].mod: unknown", "procedures[0].mod: unknown."),
+    ])
+    func sentences(text: String, expected: String) {
+        #expect(AccountPages.sentence(text) == expected)
+    }
+
     @Test("forms without the session's CSRF token are refused and change nothing")
     func formsNeedTheToken() async throws {
         let harness = try await ServerHarness.make()

@@ -157,9 +157,12 @@ struct AccountPages {
     }
 
     /// `text` with a capital first letter and a full stop, as messages on pages read.
+    /// A message that starts with a field's name (`v1: …`, `results: …`) keeps its case.
     static func sentence(_ text: String) -> String {
         guard let first = text.first else { return text }
-        let capitalised = first.uppercased() + text.dropFirst()
+        let firstWord = text.prefix { $0 != " " }
+        let namesAField = firstWord.hasSuffix(":") || firstWord.contains { $0.isNumber || $0 == "_" || $0 == "." || $0 == "[" }
+        let capitalised = namesAField ? text : first.uppercased() + text.dropFirst()
         return capitalised.hasSuffix(".") ? capitalised : capitalised + "."
     }
 }

@@ -46,6 +46,14 @@ struct WebEnvironment: Sendable {
     let now: @Sendable () -> Date
     let secureCookies: Bool
 
+    /// The live workflow the page names; a friendly 404 when there is none (any more).
+    func liveFlow(named name: String) async throws -> StoredFlow {
+        guard let flow = try await store.flow(named: name), !flow.deleted else {
+            throw APIError.notFound("There is no workflow named '\(name)'. It may have been renamed or deleted.")
+        }
+        return flow
+    }
+
     /// The time zone setting as it is now (an unreadable setting falls back to the default).
     func displayTime() async -> DisplayTime {
         let stored = (try? await store.settings()) ?? [:]

@@ -16,11 +16,7 @@ struct EditorPages {
             try editor(page, flow: nil)
         }
         routes.get("/workflows/:name/edit/") { page in
-            let name = try page.name()
-            guard let flow = try await web.store.flow(named: name), !flow.deleted else {
-                throw APIError.notFound("There is no workflow named '\(name)'. It may have been renamed or deleted.")
-            }
-            return try editor(page, flow: flow)
+            try editor(page, flow: try await web.liveFlow(named: try page.name()))
         }
     }
 

@@ -185,11 +185,7 @@ struct RunPages {
     }
 
     private func liveFlowName(_ page: PageRequest) async throws -> String {
-        let name = try page.name()
-        guard let flow = try await web.store.flow(named: name), !flow.deleted else {
-            throw APIError.notFound("There is no workflow named '\(name)'. It may have been renamed or deleted.")
-        }
-        return flow.name
+        try await web.liveFlow(named: try page.name()).name
     }
 
     static func path(_ run: StoredRun) -> String {

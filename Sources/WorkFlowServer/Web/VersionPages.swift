@@ -76,11 +76,7 @@ struct VersionPages {
     }
 
     private func liveFlow(_ page: PageRequest) async throws -> StoredFlow {
-        let name = try page.name()
-        guard let flow = try await web.store.flow(named: name), !flow.deleted else {
-            throw APIError.notFound("There is no workflow named '\(name)'. It may have been renamed or deleted.")
-        }
-        return flow
+        try await web.liveFlow(named: try page.name())
     }
 
     static func number(_ text: String?, field: String) throws -> Int {

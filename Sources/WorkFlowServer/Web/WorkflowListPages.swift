@@ -115,10 +115,7 @@ struct WorkflowListPages {
     }
 
     private func liveFlow(_ name: String) async throws -> StoredFlow {
-        guard let flow = try await web.store.flow(named: name), !flow.deleted else {
-            throw APIError.notFound("There is no workflow named '\(name)'. It may have been renamed or deleted.")
-        }
-        return flow
+        try await web.liveFlow(named: name)
     }
 }
 

@@ -41,11 +41,12 @@ struct WebUIBrowserTests {
                 #expect(try await rows.first?.attribute("data-workflow") == "nightly-report")
                 try await browser.screenshot(named: "03-workflows")
 
-                // Run: the run is queued and the page says so.
+                // Run: the run is queued and its page says so.
                 try await browser.find("tr[data-workflow='nightly-report'] form[action$='/run/'] button").click()
-                try await browser.waitUntil("document.querySelector('.flash-success') !== null")
+                try await browser.waitUntil("location.pathname === '/workflows/nightly-report/run/1/'")
                 #expect(try await browser.find(".flash-success span").text.hasPrefix("Run #1 of nightly-report queued"))
                 #expect(try await harness.server.runs.waitForEnd(runID: 1, timeout: .seconds(10)))
+                try await browser.open(base + "/workflows/?q=night")
 
                 // Disable, then delete after confirming in the dialog.
                 try await browser.find("tr[data-workflow='nightly-report'] form[action$='/disable/'] button").click()
