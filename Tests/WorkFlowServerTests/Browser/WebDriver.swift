@@ -26,8 +26,24 @@ enum BrowserSupport {
         guard isInstalled else { throw BrowserMissing() }
     }
 
+    /// One browser at a time across every suite: on two cores, parallel Chromiums starve each
+    /// other and in-page waits time out.
+    static let turns = BrowserTurns()
+
     /// Starts chromedriver and one browser session, runs `body`, and closes both on every way out.
     nonisolated(nonsending) static func withBrowser<T>(_ body: (BrowserSession) async throws -> T) async throws -> T {
+        await turns.acquire()
+        do {
+            let value = try await withOwnBrowser(body)
+            await turns.release()
+            return value
+        } catch {
+            await turns.release()
+            throw error
+        }
+    }
+
+    private nonisolated(nonsending) static func withOwnBrowser<T>(_ body: (BrowserSession) async throws -> T) async throws -> T {
         let driver = try await ChromeDriver.start()
         do {
             let session = try await driver.newSession()
@@ -54,6 +70,28 @@ enum BrowserSupport {
 
     private static func executable(_ path: String) -> String? {
         FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }
+}
+
+/// A queue of browser users: one holds the turn, the others wait in order.
+actor BrowserTurns {
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        guard busy else {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty {
+            busy = false
+        } else {
+            waiting.removeFirst().resume()
+        }
     }
 }
 
