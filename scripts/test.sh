@@ -11,7 +11,7 @@ ensure_apt_packages openssl curl libcurl4
 # must run here rather than be skipped.
 ensure_web_libraries
 ensure_apt_packages chromium chromium-driver
-export WORKFLOW_REQUIRE_BROWSER=1
+export WORKFLOW_TEST_REQUIRE_BROWSER=1
 
 echo "==> building (debug) with tests"
 swift build --build-tests

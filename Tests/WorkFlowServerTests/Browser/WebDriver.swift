@@ -18,8 +18,8 @@ enum BrowserSupport {
     /// `/usr/bin/chromedriver`, when it is installed.
     static var chromedriverPath: String? { executable("/usr/bin/chromedriver") }
     static var isInstalled: Bool { chromedriverPath != nil && executable(chromiumPath) != nil }
-    /// `WORKFLOW_REQUIRE_BROWSER=1` (set by scripts/test.sh) turns a missing browser into a failure instead of a skip.
-    static var isRequired: Bool { ProcessInfo.processInfo.environment["WORKFLOW_REQUIRE_BROWSER"] == "1" }
+    /// `WORKFLOW_TEST_REQUIRE_BROWSER=1` (set by scripts/test.sh) turns a missing browser into a failure instead of a skip.
+    static var isRequired: Bool { ProcessInfo.processInfo.environment["WORKFLOW_TEST_REQUIRE_BROWSER"] == "1" }
 
     /// Throws (with the install command) when the browser is missing; a test that calls this fails rather than skips.
     static func require() throws {
@@ -102,7 +102,7 @@ struct BrowserMissing: Error, CustomStringConvertible {
 
 extension Trait where Self == ConditionTrait {
     /// Marks a test or suite as a browser test: it runs when Chromium and chromedriver are installed, is skipped when
-    /// they are not, and fails (saying what to install) when they are not and `WORKFLOW_REQUIRE_BROWSER=1`.
+    /// they are not, and fails (saying what to install) when they are not and `WORKFLOW_TEST_REQUIRE_BROWSER=1`.
     static var browser: Self {
         // An error from a condition is recorded as an issue (the test fails); `false` skips it.
         .enabled("needs Chromium and chromedriver (apt-get install chromium chromium-driver)") {
