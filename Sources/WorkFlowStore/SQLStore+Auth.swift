@@ -273,6 +273,17 @@ extension SQLStore: AuthStore {
         }
     }
 
+    /// Ends every session of a user but the one with `keeping` (after a password change, other
+    /// browsers signed in with the old password are signed out).
+    public func deleteSessions(userID: Int64, keeping kept: String?) async throws(StoreError) {
+        try await StoreError.wrapping("end the sessions of a user") {
+            try await database.withWriter { session in
+                try await session.run(
+                    "DELETE FROM sessions WHERE user_id = \(bind: userID) AND token_hash <> \(bind: kept ?? "")")
+            }
+        }
+    }
+
     /// Removes sessions that have expired.
     public func purgeExpiredSessions(now: Date) async throws(StoreError) -> Int {
         try await StoreError.wrapping("remove expired sessions") {

@@ -11,10 +11,14 @@ public struct LastRun: Sendable, Hashable {
 
 /// How many runs of each status were created on each day, days counted in a time zone.
 public struct RunDayCounts: Sendable, Hashable {
-    /// The first day counted, at midnight in the time zone.
-    public var firstDay: Date
-    /// Per day (index 0 is `firstDay`), runs per status.
+    /// Each day's first moment (midnight in the time zone), oldest first, and the moment after
+    /// the last day as the last element: `days.count + 1` boundaries. Days around a change of
+    /// clock are 23 or 25 hours long.
+    public var boundaries: [Date]
+    /// Per day (index 0 is the oldest), runs per status.
     public var days: [[RunStatus: Int]]
+
+    public var firstDay: Date { boundaries.first ?? Date(timeIntervalSince1970: 0) }
 }
 
 /// The reads behind the web UI's overviews (the dashboard and the workflow list).
@@ -67,34 +71,51 @@ extension SQLStore {
         }
     }
 
-    /// Runs per status for each of `days` days ending with the one holding `now`, days starting
-    /// at midnight in `timeZone` (at its offset of `now`).
+    /// Runs per status for each of `days` days ending with the one holding `now`, each day from
+    /// midnight to midnight in `timeZone` (so a day with a change of clock has its true length).
     public func runDayCounts(days: Int, now: Date, timeZone: TimeZone) async throws(StoreError) -> RunDayCounts {
-        let dayMs: Int64 = 86_400_000
-        let offsetMs = Int64(timeZone.secondsFromGMT(for: now)) * 1000
-        let today = (StoreTime.milliseconds(now) + offsetMs) / dayMs
-        let firstDay = today - Int64(max(1, days)) + 1
-        let sinceMs = firstDay * dayMs - offsetMs
-        let rows = try await StoreError.wrapping("count runs per day") {
-            try await database.withConnection { session in
-                try await session.all(
-                    """
-                    SELECT (created_at + \(bind: offsetMs)) / \(bind: dayMs) AS day, status, COUNT(*) AS n FROM runs
-                    WHERE created_at >= \(bind: sinceMs) GROUP BY day, status
-                    """)
-            }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let count = max(1, days)
+        let today = calendar.startOfDay(for: now)
+        let boundaries = (0...count).map { offset in
+            calendar.date(byAdding: .day, value: offset - count + 1, to: today) ?? today.addingTimeInterval(Double(offset - count + 1) * 86_400)
         }
-        var counts = [[RunStatus: Int]](repeating: [:], count: Int(today - firstDay + 1))
+        let millis = boundaries.map(StoreTime.milliseconds)
+        // CASE picks each run's day from the boundaries (bound values, one per day).
+        var day: SQLQueryString = "CASE"
+        for index in 1..<count {
+            day += " WHEN created_at < \(bind: millis[index]) THEN \(bind: index - 1)"
+        }
+        day += " ELSE \(bind: count - 1) END"
+        let sql: SQLQueryString = """
+            SELECT \(day) AS day, status, COUNT(*) AS n FROM runs
+            WHERE created_at >= \(bind: millis[0]) AND created_at < \(bind: millis[count]) GROUP BY day, status
+            """
+        let rows = try await StoreError.wrapping("count runs per day") {
+            try await database.withConnection { session in try await session.all(sql) }
+        }
+        var counts = [[RunStatus: Int]](repeating: [:], count: count)
         do {
             for row in rows {
-                let index = Int(try row.int64("day") - firstDay)
+                let index = try row.int("day")
                 guard counts.indices.contains(index) else { continue }
                 counts[index][try row.enumValue("status", table: "runs", as: RunStatus.self), default: 0] += try row.int("n")
             }
         } catch {
             throw StoreError.database(operation: "count runs per day", message: "\(error)")
         }
-        return RunDayCounts(firstDay: StoreTime.date(sinceMs), days: counts)
+        return RunDayCounts(boundaries: boundaries, days: counts)
+    }
+
+    /// Whether run `runID` belongs to the workflow now called `name` (runs follow renames).
+    public func run(_ runID: Int64, belongsTo name: String) async throws(StoreError) -> Bool {
+        try await StoreError.wrapping("check the workflow of run \(runID)") {
+            try await database.withConnection { session in
+                try await session.first(
+                    "SELECT r.id FROM runs r JOIN flows f ON f.id = r.flow_id WHERE r.id = \(bind: runID) AND f.name = \(bind: name)") != nil
+            }
+        }
     }
 
     /// The durations in milliseconds of up to `limit` of the newest runs created between the two

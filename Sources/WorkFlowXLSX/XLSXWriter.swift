@@ -76,9 +76,14 @@ public enum XLSXWriter {
         if closed != LXW_NO_ERROR { throw XLSXError(message: "cannot write \(path): \(String(cString: lxw_strerror(closed)))") }
     }
 
-    /// Text within Excel's cell limit.
+    /// Text within Excel's cell limit, which libxlsxwriter counts in Unicode scalars (a CRLF is
+    /// two, though Swift sees one character).
     static func cellText(_ text: String) -> String {
-        text.count <= maximumCellText ? text : String(text.prefix(maximumCellText - 1)) + "…"
+        let scalars = text.unicodeScalars
+        guard scalars.count > maximumCellText else { return text }
+        var cut = String.UnicodeScalarView(scalars.prefix(maximumCellText - 1))
+        cut.append("…")
+        return String(cut)
     }
 
     /// A sheet name Excel accepts: at most 31 characters, none of `[]:*?/\`, not blank.

@@ -49,6 +49,25 @@ struct StepTestAPITests {
         }
     }
 
+    @Test("testing runs what the document says, so it needs the permission to write workflows")
+    func needsWrite() async throws {
+        let harness = try await ServerHarness.make()
+        let viewer = try await harness.userKey("viewer")
+        try await harness.test { client in
+            let refused = try await client.send(.post, "/api/v1/steps/test", as: .key(viewer), json: ["document": Self.document, "step": "fetch"])
+            #expect(refused.status == .forbidden)
+        }
+    }
+
+    @Test("the test slots: a few at once, then refusals until one is given back")
+    func slots() {
+        let slots = TestSlots(capacity: 2)
+        #expect(slots.take() && slots.take())
+        #expect(!slots.take())
+        slots.give()
+        #expect(slots.take())
+    }
+
     @Test("refusals name the field: no such step, a reference to a step without a pinned result, bad bodies, no credentials")
     func refusals() async throws {
         let harness = try await ServerHarness.make()

@@ -160,6 +160,27 @@ struct WebPagesTests {
         }
     }
 
+    @Test("a user without the permission gets a 403 page for changing workflows, and nothing changes")
+    func permissions() async throws {
+        let harness = try await ServerHarness.make()
+        _ = try await harness.store.createFlow(name: "hello", document: helloDocument.objectValue ?? [:], author: nil, comment: nil)
+        _ = try await harness.userKey("viewer")
+        try await harness.test { client in
+            let browser = FormBrowser(client)
+            let csrf = try await browser.signIn(username: "viewer")
+            #expect(try await browser.get("/workflows/").status == .ok)
+            for path in ["/workflows/hello/disable/", "/workflows/hello/delete/", "/workflows/hello/versions/1/restore/"] {
+                let refused = try await browser.post(path, [("csrf_token", csrf)])
+                #expect(refused.status == .forbidden, "\(path)")
+                #expect(refused.text.contains("Not allowed"))
+            }
+            #expect(try await browser.get("/workflows/create/").status == .forbidden)
+            #expect(try await harness.store.flow(named: "hello")?.enabled == true)
+            // Running is allowed.
+            #expect(try await browser.post("/workflows/hello/run/", [("csrf_token", csrf)]).status == .seeOther)
+        }
+    }
+
     @Test("the workflow list filters, pages and keeps its filters in every link")
     func workflowList() async throws {
         let harness = try await ServerHarness.make()
@@ -298,6 +319,8 @@ struct WebPagesTests {
             #expect(home.text.contains(#"<span class="user-name">Ada L.</span>"#))
             #expect(home.text.contains(#"<span class="avatar" aria-hidden="true">A</span>"#))
 
+            let otherBrowser = FormBrowser(client)
+            try await otherBrowser.signIn()
             let wrongCurrent = try await browser.post(
                 "/accounts/profile/",
                 [("csrf_token", csrf), ("action", "change_password"), ("current_password", "nope"), ("new_password", "a new passphrase"),
@@ -314,6 +337,8 @@ struct WebPagesTests {
                 [("csrf_token", csrf), ("action", "change_password"), ("current_password", ServerHarness.password),
                  ("new_password", "a new passphrase"), ("confirm_password", "a new passphrase")])
             #expect(changed.status == .seeOther)
+            #expect(try await browser.get("/").status == .ok, "this browser stays signed in")
+            #expect(try await otherBrowser.get("/").status == .seeOther, "another browser signed in with the old password is signed out")
             let again = FormBrowser(client)
             try await again.signIn(password: "a new passphrase")
         }
@@ -346,6 +371,7 @@ struct WebPagesTests {
             #expect(page.status == .notFound)
             #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
             #expect(page.text.contains("Not found"))
+            #expect(!page.text.contains(#"<div class="nav-heading">Not found</div>"#), "the sidebar keeps its own headings")
             let json = try await browser.get("/no/such/page", accept: "application/json")
             #expect(json.headers[.contentType]?.hasPrefix("application/json") == true)
             let seed = try await browser.get("/flow/missing")
@@ -395,6 +421,13 @@ struct WebPagesTests {
                 frame: PageFrame.make(title: "Sign in", path: "/accounts/login/", identity: nil, flashes: [Flash(kind: .error, text: "<b>x</b>")]),
                 formToken: "t", username: "", next: "/", error: nil))
         #expect(html.contains("&lt;b&gt;x&lt;/b&gt;"), "messages are escaped")
+        // A quote with a combining mark is one Character to Swift but a quote to the browser.
+        let tricky = renderer.html(
+            LoginPage(
+                frame: PageFrame.make(title: "t", path: "/", identity: nil, flashes: []), formToken: "t",
+                username: "\"\u{338} autofocus onfocus=x", next: "/", error: nil))
+        #expect(tricky.contains("value=\"&quot;\u{338} autofocus onfocus=x\""))
+        #expect(!tricky.contains("value=\"\"\u{338}"))
         #expect(!html.contains(#"class="sidebar""#))
     }
 }

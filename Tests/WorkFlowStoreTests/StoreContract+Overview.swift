@@ -48,9 +48,24 @@ extension StoreContract {
             // Five hours behind UTC the first two runs fall on 31 December.
             let newYork = try await store.runDayCounts(days: 3, now: now, timeZone: TimeZone(identifier: "America/New_York")!)
             #expect(newYork.days == [[.success: 1, .failed: 1], [:], [.success: 1]])
+            #expect(newYork.boundaries.count == 4)
+            #expect(try await store.run(latest.id, belongsTo: "report"))
+            #expect(!(try await store.run(latest.id, belongsTo: "etl")))
 
             let durations = try await store.recentRunDurations(from: TestClock.start.addingTimeInterval(-1), to: now, limit: 2)
             #expect(durations.sorted() == [200, 300], "the newest two")
+        }
+    }
+
+    @Test("days around a change of clock have their true length", arguments: Backend.all)
+    func daysAcrossClockChange(backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            // Europe/Berlin moved from UTC+1 to UTC+2 at 01:00 UTC on 29 March 2026.
+            let berlin = TimeZone(identifier: "Europe/Berlin")!
+            let counts = try await store.runDayCounts(days: 3, now: Date(timeIntervalSince1970: 1_774_864_800), timeZone: berlin)  // 30 March 10:00 UTC
+            let lengths = zip(counts.boundaries, counts.boundaries.dropFirst()).map { $1.timeIntervalSince($0) / 3600 }
+            #expect(lengths == [24, 23, 24])
+            #expect(counts.boundaries.last == Date(timeIntervalSince1970: 1_774_908_000))  // 31 March 00:00 CEST = 30 March 22:00 UTC
         }
     }
 

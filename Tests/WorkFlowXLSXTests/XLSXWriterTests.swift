@@ -42,6 +42,9 @@ struct XLSXWriterTests {
         #expect(XLSXWriter.sheetName("  ") == "Sheet1")
         let long = String(repeating: "y", count: 40_000)
         #expect(XLSXWriter.cellText(long).count == XLSXWriter.maximumCellText)
+        let lines = String(repeating: "ab\r\n", count: 20_000)
+        #expect(XLSXWriter.cellText(lines).unicodeScalars.count == XLSXWriter.maximumCellText, "CRLF counts as two")
+        _ = try XLSXWriter.data(sheet: "s", header: ["t"], rows: [[.text(lines)]])
         let data = try XLSXWriter.data(sheet: "s", header: ["t"], rows: [[.text(long)]])
         #expect(try Self.part("xl/sharedStrings.xml", of: data).contains("…"))
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import Synchronization
 import WorkFlowEngine
 import WorkFlowStore
 
@@ -8,6 +9,9 @@ import WorkFlowStore
 /// it or recording a run. The caller sends the document as it stands, the step's name, optionally
 /// other parameters for it, and results to pin for the steps it reads (`@step.key`); the
 /// answer is the step's record: resolved parameters, result, error, log lines, duration.
+///
+/// Testing runs whatever the caller's document says (a shell command, say), so it needs the
+/// permission to write workflows, like saving that document would; a few tests run at once.
 struct StepTestController {
     let registry: ModuleRegistry
     let auditor: Auditor
@@ -16,14 +20,21 @@ struct StepTestController {
 
     /// The longest a tested step may take, whatever its own timeout says.
     static let timeLimit: Double = 120
+    /// Tests running at once, across callers.
+    static let concurrentTests = 4
+    let running = TestSlots(capacity: StepTestController.concurrentTests)
 
     func addRoutes(to routes: RouteTable) {
         routes.add(
             .post, "/api/v1/steps/test",
             "Run one step without saving: {document, step, params?, results?: {step: result}, inputs?}; answers the step's record"
         ) { request, context in
-            let identity = try context.require(.run)
+            let identity = try context.require(.write)
             let body = try await request.jsonObject(context: context)
+            guard running.take() else {
+                throw APIError.tooManyRequests("\(Self.concurrentTests) steps are being tested already; try again in a moment", retryAfterSeconds: 5)
+            }
+            defer { running.give() }
             let record = try await test(body, actor: identity.actor)
             await auditor.record(
                 context, action: "test_step", targetType: "step", targetName: record.name,
@@ -69,10 +80,12 @@ struct StepTestController {
         step.whenLiteral = nil
         step.disabled = false
         step.timeout = min(step.timeout ?? Self.timeLimit, Self.timeLimit)
+        // One attempt, and the whole test within the limit (foreach items included).
+        step.retry = nil
         procedures.append(step)
         var single = workflow
         single.procedures = procedures
-        single.timeout = nil
+        single.timeout = Self.timeLimit
         // Problems of the tested step (its paths are those of the document as sent). The pinned
         // stand-ins never run; whatever is said about them alone is not the caller's problem.
         var standIns = single
@@ -119,5 +132,27 @@ struct StepTestController {
         default:
             return []
         }
+    }
+}
+
+/// A counter of free places, taken and given back without waiting.
+final class TestSlots: Sendable {
+    private let free: Mutex<Int>
+
+    init(capacity: Int) {
+        free = Mutex(capacity)
+    }
+
+    /// Takes a place; `false` when none is free.
+    func take() -> Bool {
+        free.withLock { free in
+            guard free > 0 else { return false }
+            free -= 1
+            return true
+        }
+    }
+
+    func give() {
+        free.withLock { $0 += 1 }
     }
 }

@@ -22,7 +22,7 @@ struct AccountPages {
         routes.get("/accounts/logout/") { page in
             pages.response(SignOutPage(frame: page.frame("Sign out")))
         }
-        routes.post("/accounts/logout/") { page, _ in
+        routes.post("/accounts/logout/", permission: .read) { page, _ in
             try await signIn.signOut(try page.requireIdentity())
             var response = Response.redirect(to: "/accounts/login/", flashes: [Flash(kind: .info, text: "You have signed out.")])
             response.setCookie(signIn.clearingCookie)
@@ -31,7 +31,7 @@ struct AccountPages {
         routes.get("/accounts/profile/") { page in
             try await profilePage(page, identity: try page.requireIdentity(), form: nil)
         }
-        routes.post("/accounts/profile/") { page, form in try await updateProfile(page, form: form) }
+        routes.post("/accounts/profile/", permission: .read) { page, form in try await updateProfile(page, form: form) }
     }
 
     // MARK: Signing in
@@ -125,6 +125,10 @@ struct AccountPages {
                 return try await profilePage(page, identity: identity, form: state, status: .badRequest)
             }
             try await store.setPasswordHash(username: identity.user.username, to: try await hasher.hash(form["new_password"] ?? ""))
+            // Browsers signed in with the old password are signed out; this one stays.
+            var current: String?
+            if case .session(let hash, _) = identity.method { current = hash }
+            try await store.deleteSessions(userID: identity.user.id, keeping: current)
             authenticator.forgetCheckedKeys()
             await auditor.record(page.context, action: "update", targetType: "user", targetName: identity.user.username, detail: ["field": "password"])
             return .redirect(to: "/accounts/profile/", flashes: [Flash(kind: .success, text: "Password changed.")])

@@ -58,8 +58,8 @@ struct DashboardPages {
     private func durationPercentiles(_ days: RunDayCounts) async throws -> [(p50: Int, p95: Int)?] {
         var result: [(p50: Int, p95: Int)?] = []
         for index in days.days.indices {
-            let start = days.firstDay.addingTimeInterval(Double(index) * 86_400)
-            let durations = try await web.store.recentRunDurations(from: start, to: start.addingTimeInterval(86_400), limit: Self.durationSample)
+            let durations = try await web.store.recentRunDurations(
+                from: days.boundaries[index], to: days.boundaries[index + 1], limit: Self.durationSample)
                 .sorted()
             result.append(durations.isEmpty ? nil : (Self.percentile(durations, 0.5), Self.percentile(durations, 0.95)))
         }
@@ -121,8 +121,7 @@ struct RunChart: Sendable {
     static func make(_ counts: RunDayCounts, durations: [(p50: Int, p95: Int)?], timeZone: TimeZone) -> RunChart {
         let time = DisplayTime(timeZone: timeZone, now: Date())
         let rows = counts.days.enumerated().map { index, day in
-            // Noon of the day, so a change of offset within the range cannot shift the label.
-            let label = String(time.text(counts.firstDay.addingTimeInterval(Double(index) * 86_400 + 43_200)).prefix(10))
+            let label = String(time.text(counts.boundaries[index]).prefix(10))
             let duration = index < durations.count ? durations[index] : nil
             return Day(
                 label: label, success: day[.success] ?? 0, failed: day[.failed] ?? 0, cancelled: day[.cancelled] ?? 0,

@@ -12,7 +12,7 @@ struct EditorPages {
     let registry: ModuleRegistry
 
     func addRoutes(to routes: PageRoutes) {
-        routes.get("/workflows/create/") { page in
+        routes.get("/workflows/create/", permission: .write) { page in
             try editor(page, flow: nil)
         }
         routes.get("/workflows/:name/edit/") { page in

@@ -42,13 +42,23 @@ struct PageFrame: Sendable {
 
 /// A group of the sidebar's links.
 struct NavSection: Sendable {
-    var heading: String?
+    /// Empty for the first section. (Not optional: a missing value would make the template look
+    /// further out, and find an error page's `heading`.)
+    var heading: String
+    /// Stored, as templates see stored properties only.
+    var hasHeading: Bool
     var items: [NavItem]
+
+    init(heading: String, items: [NavItem]) {
+        self.heading = heading
+        hasHeading = !heading.isEmpty
+        self.items = items
+    }
 
     /// The sidebar as the seed laid it out, with the link for `path` marked current.
     static func sidebar(at path: String) -> [NavSection] {
         let sections = [
-            NavSection(heading: nil, items: [NavItem(label: "Dashboard", href: "/", icon: "dashboard")]),
+            NavSection(heading: "", items: [NavItem(label: "Dashboard", href: "/", icon: "dashboard")]),
             NavSection(
                 heading: "Automation",
                 items: [

@@ -30,11 +30,13 @@ struct PageRenderer: Sendable {
     private let library: MustacheLibrary
 
     /// Loads every `*.mustache` file of `folder`; a template that does not parse stops the start.
+    /// Every template escapes with ``ScalarHTMLEscaping`` (set by a pragma put before each).
     init(folder: URL) throws {
+        MustacheContentTypes.register(ScalarHTMLEscaping(), named: ScalarHTMLEscaping.name)
         var library = MustacheLibrary()
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".mustache") }
         for name in names.sorted() {
-            let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            let text = "{{% CONTENT_TYPE: \(ScalarHTMLEscaping.name) }}" + (try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8))
             do {
                 try library.register(text, named: String(name.dropLast(".mustache".count)))
             } catch {
@@ -73,6 +75,29 @@ struct PageRenderer: Sendable {
         HTTPField.Name("X-Content-Type-Options")!: "nosniff",
         HTTPField.Name("Referrer-Policy")!: "same-origin",
     ]
+}
+
+/// HTML escaping by Unicode scalar. swift-mustache's own escaping looks characters up whole, and
+/// a quote followed by a combining mark is one character to Swift but a plain quote to a browser,
+/// which would end an attribute early.
+struct ScalarHTMLEscaping: MustacheContentType {
+    static let name = "HTML_SCALARS"
+
+    func escapeText(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
 }
 
 struct PageTemplateError: Error, CustomStringConvertible {

@@ -82,10 +82,12 @@ struct PageRoutes {
         protected = router.group().add(middleware: errors).add(middleware: PageAuthMiddleware(authenticator: authenticator))
     }
 
-    func get(_ path: String, _ handler: @Sendable @escaping (PageRequest) async throws -> Response) {
+    /// A page for callers holding `permission` (others get a 403 page).
+    func get(_ path: String, permission: Permission = .read, _ handler: @Sendable @escaping (PageRequest) async throws -> Response) {
         let secure = secureCookies
         protected.get(RouterPath(path)) { request, context in
-            try await Self.showingFlashes(request, secure: secure) { flashes in
+            try context.require(permission)
+            return try await Self.showingFlashes(request, secure: secure) { flashes in
                 try await handler(PageRequest(request: request, context: context, identity: context.identity, flashes: flashes))
             }
         }
@@ -103,8 +105,10 @@ struct PageRoutes {
         return response
     }
 
-    func post(_ path: String, _ handler: @Sendable @escaping (PageRequest, FormFields) async throws -> Response) {
-        protected.post(RouterPath(path)) { request, context in
+    /// A form's target for callers holding `permission`; the form's CSRF token is checked first.
+    func post(_ path: String, permission: Permission, _ handler: @Sendable @escaping (PageRequest, FormFields) async throws -> Response) {
+        protected.post(RouterPath(path)) { request, context -> Response in
+            try context.require(permission)
             let form = try await FormFields.read(request, context: context)
             if case .session(_, let token)? = context.identity?.method {
                 guard let sent = form["csrf_token"], SecretTokens.constantTimeEquals(sent, token) else {

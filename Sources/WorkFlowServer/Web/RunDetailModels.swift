@@ -12,6 +12,7 @@ struct RunDetailPage: Page {
     /// The graph and step states for the page's script.
     var graphJSON: String
     var canCancel: Bool
+    var canRerun: Bool
     var canResume: Bool
     var recent: [RunRow]
 }

@@ -24,8 +24,8 @@ struct RunPages {
         routes.get("/workflows/:name/runs/export.csv") { page in try await export(page, flowName: try await liveFlowName(page), as: .csv) }
         routes.get("/workflows/:name/runs/export.xlsx") { page in try await export(page, flowName: try await liveFlowName(page), as: .xlsx) }
         routes.get("/workflows/:name/run/:id/") { page in try await runPage(page) }
-        routes.post("/workflows/:name/run/:id/cancel/") { page, _ in try await cancel(page) }
-        routes.post("/workflows/:name/run/:id/rerun/") { page, form in try await rerun(page, from: form["from"] ?? "start") }
+        routes.post("/workflows/:name/run/:id/cancel/", permission: .run) { page, _ in try await cancel(page) }
+        routes.post("/workflows/:name/run/:id/rerun/", permission: .run) { page, form in try await rerun(page, from: form["from"] ?? "start") }
     }
 
     // MARK: The run log
@@ -115,13 +115,14 @@ struct RunPages {
         let steps = try await storedSteps
         let graph = RunGraph.make(document: try await document ?? [:], steps: steps)
         let selected = page.query("step").flatMap { name in steps.first { $0.name == name } }
+        let canRun = page.identity?.allows(.run) == true
         let model = RunDetailPage(
             frame: page.frame("Run #\(run.id)"), run: RunFacts.make(run, time: time),
             steps: graph.rows.map { node in StepRow.make(node, record: steps.first { $0.name == node.name }, runPath: Self.path(run), time: time) },
             selected: selected.map { StepDetail.make($0, time: time) },
             graphJSON: ScriptJSON.embed(graph.json(runID: run.id, timeZone: time.timeZone)),
-            canCancel: run.status == .queued || run.status == .running,
-            canResume: run.status == .failed || run.status == .cancelled,
+            canCancel: canRun && (run.status == .queued || run.status == .running),
+            canRerun: canRun, canResume: canRun && (run.status == .failed || run.status == .cancelled),
             recent: try await recent.map { RunRow.make($0, time: time) }.map { row in
                 var row = row
                 row.current = row.id == run.id
@@ -181,7 +182,7 @@ struct RunPages {
 
     /// Whether `run` was a run of the workflow now called `name` (it may have been renamed since).
     private func belongs(_ run: StoredRun, to name: String) async throws -> Bool {
-        try await web.store.listRuns(RunQuery(flowName: name, text: String(run.id), limit: 1)).first?.id == run.id
+        try await web.store.run(run.id, belongsTo: name)
     }
 
     private func liveFlowName(_ page: PageRequest) async throws -> String {

@@ -14,7 +14,7 @@ struct VersionPages {
         routes.get("/workflows/:name/versions/") { page in try await list(page) }
         routes.get("/workflows/:name/versions/diff/") { page in try await diff(page) }
         routes.get("/workflows/:name/versions/:version/") { page in try await show(page) }
-        routes.post("/workflows/:name/versions/:version/restore/") { page, _ in try await restore(page) }
+        routes.post("/workflows/:name/versions/:version/restore/", permission: .write) { page, _ in try await restore(page) }
     }
 
     private func list(_ page: PageRequest) async throws -> Response {
@@ -30,7 +30,8 @@ struct VersionPages {
         let newest = versions.first?.number ?? flow.currentVersion
         let model = VersionListPage(
             frame: page.frame("Versions of \(flow.name)"), name: flow.name, path: WorkflowRow.pathSegment(flow.name), rows: rows,
-            choices: versions.map { VersionChoice(number: $0.number, fromSelected: $0.number == max(1, newest - 1), toSelected: $0.number == newest) })
+            choices: versions.map { VersionChoice(number: $0.number, fromSelected: $0.number == max(1, newest - 1), toSelected: $0.number == newest) },
+            canWrite: page.identity?.allows(.write) == true)
         return pages.response(model)
     }
 
@@ -43,7 +44,7 @@ struct VersionPages {
             frame: page.frame("\(flow.name) v\(number)"), name: flow.name, path: WorkflowRow.pathSegment(flow.name), number: number,
             author: version.author ?? "–", comment: version.comment ?? "", time: time.text(version.createdAt),
             current: number == flow.currentVersion, document: JSONWriter.prettyString(from: .object(version.document)),
-            previous: number > 1 ? number - 1 : nil)
+            previous: number > 1 ? number - 1 : nil, canWrite: page.identity?.allows(.write) == true)
         return pages.response(model)
     }
 
@@ -111,6 +112,7 @@ struct VersionListPage: Page {
     var path: String
     var rows: [VersionRow]
     var choices: [VersionChoice]
+    var canWrite: Bool
 }
 
 struct VersionPage: Page {
@@ -125,6 +127,7 @@ struct VersionPage: Page {
     var current: Bool
     var document: String
     var previous: Int?
+    var canWrite: Bool
 }
 
 /// A row of the side-by-side diff as the template draws it.

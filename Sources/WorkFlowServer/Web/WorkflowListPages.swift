@@ -14,14 +14,14 @@ struct WorkflowListPages {
     func addRoutes(to routes: PageRoutes) {
         routes.get("/workflows/") { page in try await list(page) }
         routes.get("/workflows/:name/run/") { page in try await runForm(page, name: try page.name(), values: [:], error: nil) }
-        routes.post("/workflows/:name/run/") { page, form in try await run(page, name: try page.name(), form: form) }
-        routes.post("/workflows/:name/enable/") { page, _ in try await setEnabled(page, name: try page.name(), true) }
-        routes.post("/workflows/:name/disable/") { page, _ in try await setEnabled(page, name: try page.name(), false) }
-        routes.get("/workflows/:name/delete/") { page in
+        routes.post("/workflows/:name/run/", permission: .run) { page, form in try await run(page, name: try page.name(), form: form) }
+        routes.post("/workflows/:name/enable/", permission: .write) { page, _ in try await setEnabled(page, name: try page.name(), true) }
+        routes.post("/workflows/:name/disable/", permission: .write) { page, _ in try await setEnabled(page, name: try page.name(), false) }
+        routes.get("/workflows/:name/delete/", permission: .write) { page in
             let flow = try await liveFlow(try page.name())
             return pages.response(DeleteWorkflowPage(frame: page.frame("Delete \(flow.name)"), name: flow.name, path: WorkflowRow.pathSegment(flow.name)))
         }
-        routes.post("/workflows/:name/delete/") { page, _ in try await delete(page, name: try page.name()) }
+        routes.post("/workflows/:name/delete/", permission: .write) { page, _ in try await delete(page, name: try page.name()) }
     }
 
     private func list(_ page: PageRequest) async throws -> Response {
@@ -47,7 +47,7 @@ struct WorkflowListPages {
             rows: flows.map { WorkflowRow.make($0, lastRun: lastRuns[$0.id], time: time) }, total: total,
             filtered: text != nil || enabled != nil,
             pager: window.pager(path: "/workflows/", filters: filters, shown: flows.count, total: total, hasMore: false),
-            perPage: window.perPage)
+            perPage: window.perPage, canWrite: page.identity?.allows(.write) == true, canRun: page.identity?.allows(.run) == true)
         return pages.response(model)
     }
 
@@ -151,6 +151,9 @@ struct WorkflowListPage: Page {
     var filtered: Bool
     var pager: Pager
     var perPage: Int
+    /// What the caller may do: buttons for the rest are not shown.
+    var canWrite: Bool
+    var canRun: Bool
 
     struct Choice: Sendable {
         var value: String

@@ -729,6 +729,9 @@ function buildIdentityFields(list, index, step, updateTitle) {
     before = after;
     model.change((doc) => renameStepReferences(doc, from, after), "form");
     softRefreshForm();
+    // Other cards name this step (their "Runs after" boxes and its handlers): rebuild them with
+    // the new name — a moment later, so a click that moved the focus here still lands.
+    setTimeout(() => renderForm(), 250);
   });
 
   const moduleSelect = h("select", { "data-path": `${path}.mod`, "data-key": `${path}.mod` });
