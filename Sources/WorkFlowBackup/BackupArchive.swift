@@ -40,6 +40,8 @@ public struct BackupUser: Sendable, Hashable {
     public var isAdmin: Bool
     public var enabled: Bool
     public var passwordHash: String?
+    public var displayName: String? = nil
+    public var email: String? = nil
 }
 
 /// A custom module source in a backup: `modules/<category>/<file>.py`.
@@ -418,7 +420,8 @@ private struct ArchiveReader {
         return schedules
     }
 
-    /// `{"users": [{"username", "is_admin", "enabled", "password_hash"?}]}`; a hash must be bcrypt's.
+    /// `{"users": [{"username", "is_admin", "enabled", "display_name"?, "email"?, "password_hash"?}]}`;
+    /// a hash must be bcrypt's.
     private mutating func readUsers(_ entry: UnpackedEntry) -> [BackupUser] {
         guard let value = parseJSON(entry) else { return [] }
         guard let list = value["users"]?.arrayValue else {
@@ -455,7 +458,28 @@ private struct ArchiveReader {
                 problem(entry.path, "\(at).password_hash: expected a bcrypt hash ($2b$ with a cost from 04 to 16), or none")
                 continue
             }
-            users.append(BackupUser(username: username, isAdmin: isAdmin, enabled: enabled, passwordHash: hash))
+            var profile: [String: String] = [:]
+            var profileOK = true
+            for key in ["display_name", "email"] {
+                switch item[key] {
+                case nil, .null?: break
+                case .string(let text)?: profile[key] = text
+                default:
+                    problem(entry.path, "\(at).\(key): expected text")
+                    profileOK = false
+                }
+            }
+            do {
+                try AuthNames.checkProfile(displayName: profile["display_name"], email: profile["email"])
+            } catch {
+                problem(entry.path, "\(at): \(error)")
+                profileOK = false
+            }
+            guard profileOK else { continue }
+            users.append(
+                BackupUser(
+                    username: username, isAdmin: isAdmin, enabled: enabled, passwordHash: hash, displayName: profile["display_name"],
+                    email: profile["email"]))
         }
         return users
     }

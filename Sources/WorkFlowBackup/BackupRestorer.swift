@@ -221,6 +221,9 @@ public struct BackupRestorer: Sendable {
                     guard let users, let user = archive.users.first(where: { $0.username == item.name }) else { continue }
                     _ = try await users.createUser(
                         username: user.username, passwordHash: user.passwordHash ?? Self.noPassword, isAdmin: user.isAdmin, enabled: user.enabled)
+                    if user.displayName != nil || user.email != nil {
+                        _ = try await users.setProfile(username: user.username, displayName: user.displayName, email: user.email)
+                    }
                 default:
                     continue
                 }

@@ -147,9 +147,12 @@ public struct BackupWriter: Sendable {
         ]
     }
 
-    /// A user as `extra/users.json` holds it; `password_hash` only when given.
+    /// A user as `extra/users.json` holds it; `display_name` and `email` when set, `password_hash`
+    /// only when given.
     static func json(_ user: StoredUser, passwordHash: String?) -> JSONValue {
         var object: JSONObject = ["username": .string(user.username), "is_admin": .bool(user.isAdmin), "enabled": .bool(user.enabled)]
+        if let name = user.displayName { object["display_name"] = .string(name) }
+        if let email = user.email { object["email"] = .string(email) }
         if let passwordHash { object["password_hash"] = .string(passwordHash) }
         return .object(object)
     }

@@ -22,6 +22,7 @@ struct BackupSchedulesUsersTests {
             settings: ScheduleSettings(cron: "30 8 * * MON-FRI", timeZone: "UTC", enabled: false, overlap: .queue, misfire: .skip),
             author: "alice", now: TestClock.start)
         _ = try await store.createUser(username: "alice", passwordHash: aliceHash, isAdmin: true)
+        _ = try await store.setProfile(username: "alice", displayName: "Alice Liddell", email: "alice@example.com")
         _ = try await store.createUser(username: "bob", passwordHash: aliceHash, isAdmin: false)
         try await store.setUserEnabled(username: "bob", false)
     }
@@ -49,7 +50,11 @@ struct BackupSchedulesUsersTests {
         #expect(
             users == [
                 "users": [
-                    ["username": "alice", "is_admin": true, "enabled": true], ["username": "bob", "is_admin": false, "enabled": false],
+                    [
+                        "username": "alice", "is_admin": true, "enabled": true, "display_name": "Alice Liddell",
+                        "email": "alice@example.com",
+                    ],
+                    ["username": "bob", "is_admin": false, "enabled": false],
                 ]
             ])
         #expect(try Self.entry(withHashes, "extra/users.json")["users"]?[0]?["password_hash"] == .string(Self.aliceHash))
@@ -72,6 +77,7 @@ struct BackupSchedulesUsersTests {
             let alice = try #require(try await target.store.credentials(username: "alice"))
             #expect(alice.user.isAdmin)
             #expect(alice.passwordHash == BackupRestorer.noPassword)
+            #expect(alice.user.displayName == "Alice Liddell" && alice.user.email == "alice@example.com")
             #expect(try await target.store.user(named: "bob")?.enabled == false)
 
             // Again: nothing new; a schedule changed since takes the backup's settings back.
@@ -119,13 +125,15 @@ struct BackupSchedulesUsersTests {
                 {"username": "alice", "is_admin": false, "enabled": true},
                 {"username": "carol", "is_admin": "yes", "enabled": true},
                 {"username": "dave", "is_admin": false, "enabled": true, "password_hash": "plain-text"},
-                {"username": "erin", "is_admin": true, "enabled": true, "password_hash": "$2b$31$Sx8pD1Fq3oVJf0QKxI0pYeC7Yw0WwPq2b7H1n2H0r6K1m3W0W4d2a"}
+                {"username": "erin", "is_admin": true, "enabled": true, "password_hash": "$2b$31$Sx8pD1Fq3oVJf0QKxI0pYeC7Yw0WwPq2b7H1n2H0r6K1m3W0W4d2a"},
+                {"username": "fay", "is_admin": false, "enabled": true, "email": "not-an-address"}
             ]}
             """#
         let problems = try await BackupRejectionTests.refuse(
             BackupRejectionTests.zip([("extra/schedules.json", schedules), ("extra/users.json", users)], manifest: manifest))
         let messages = problems.map(\.description)
-        #expect(messages.count == 10, "\(messages)")
+        #expect(messages.count == 11, "\(messages)")
+        #expect(messages.contains { $0.hasPrefix("extra/users.json: users[6]: invalid e-mail address") })
         #expect(messages.contains { $0.hasPrefix("extra/schedules.json: schedules[1].cron: ") })
         #expect(messages.contains { $0.hasPrefix("extra/schedules.json: schedules[2].timezone: 'Mars/Olympus' is not a known time zone") })
         #expect(messages.contains("extra/schedules.json: schedules[3].flow_name: workflow 'elsewhere' is not in the backup"))
