@@ -127,6 +127,11 @@ struct WebUIBrowserTests {
                 try await browser.waitUntil("!document.getElementById('step-detail').hidden")
                 #expect(try await browser.find("[data-detail=result]").text.contains("ret from after the gate"))
                 #expect(try await browser.currentURL.hasSuffix("?step=greet"))
+                // The result folds away and opens again.
+                try await browser.find("#step-detail details.result summary h3").click()
+                #expect(try await browser.execute("return document.querySelector('#step-detail details.result').open") == false)
+                try await browser.find("#step-detail details.result summary h3").click()
+                #expect(try await browser.execute("return document.querySelector('#step-detail details.result').open") == true)
                 try await browser.screenshot(named: "09-run-step")
                 // Once ended, the page offers no Cancel.
                 try await browser.waitUntil("document.querySelector('#cancel-form') === null")

@@ -98,8 +98,8 @@ function detailSkeleton() {
   return `<div class="card-head"><h2>Step <span data-detail="name"></span> <span class="badge" data-detail="status"></span></h2></div>
     <p class="form-error" data-detail="error" hidden></p>
     <h3>Parameters, resolved</h3><pre class="code" data-detail="params"></pre>
-    <div class="card-head"><h3>Result</h3><button type="button" class="button small" data-copy="result">Copy</button></div>
-    <pre class="code" data-detail="result"></pre>
+    <details class="result" open><summary><h3>Result</h3><button type="button" class="button small" data-copy="result">Copy</button></summary>
+    <pre class="code" data-detail="result"></pre></details>
     <h3>Log</h3><ol class="log" data-detail="logs"></ol>`;
 }
 
@@ -115,6 +115,7 @@ page.addEventListener("click", (event) => {
   }
   const copy = event.target.closest("[data-copy]");
   if (copy) {
+    event.preventDefault(); // inside the summary: copy, do not fold
     const text = document.querySelector(`[data-detail="${copy.dataset.copy}"]`)?.textContent ?? "";
     navigator.clipboard?.writeText(text).then(() => {
       copy.textContent = "Copied";
