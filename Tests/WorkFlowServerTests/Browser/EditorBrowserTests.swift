@@ -334,6 +334,26 @@ struct EditorBrowserTests {
         "((document.querySelector('#view-json .CodeMirror')?.CodeMirror?.getValue()) ?? document.getElementById('json-text').value)"
 
     /// Signs in as the administrator through the login form and lands on `path` with the editor ready.
+    @Test("renaming a step renames it in the other cards' dependency boxes, which then change the right dependency", .browser)
+    func renameUpdatesDependencies() async throws {
+        let harness = try await ServerHarness.make()
+        _ = try await harness.store.createFlow(name: "chain", document: Self.chain.objectValue ?? [:], author: nil, comment: nil)
+        try await harness.live { base in
+            try await BrowserSupport.withBrowser { browser in
+                try await signIn(browser, base, to: "/workflows/chain/edit/")
+                let name = try await browser.find("[data-path='procedures[0].name']")
+                try await name.clear()
+                try await name.type("first")
+                try await browser.find("[data-path='procedures[1].name']").click()  // leaves the field: the rename applies
+                try await browser.waitUntil("document.querySelector('input[data-dep=\"first\"]') !== null")
+                #expect(try await browser.execute("return document.querySelector('input[data-dep=\"a\"]')") == .null)
+                #expect(try await browser.execute(
+                    "const box = document.querySelector('#step-2 input[data-dep=\"first\"]'); return document.querySelector(`label[for=\"${box.id}\"]`).textContent") == "first")
+                try await expectNoPageErrors(browser)
+            }
+        }
+    }
+
     @Test("Test step runs one step with pinned results of the steps it reads, unsaved edits included", .browser)
     func testStep() async throws {
         let harness = try await ServerHarness.make()

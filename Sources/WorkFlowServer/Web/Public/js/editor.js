@@ -729,9 +729,14 @@ function buildIdentityFields(list, index, step, updateTitle) {
     before = after;
     model.change((doc) => renameStepReferences(doc, from, after), "form");
     softRefreshForm();
-    // Other cards name this step (their "Runs after" boxes and its handlers): rebuild them with
-    // the new name — a moment later, so a click that moved the focus here still lands.
-    setTimeout(() => renderForm(), 250);
+    // Other cards' "waits for" boxes name this step: give them the new name in place (rebuilding
+    // the form here could swallow the click that moved the focus away).
+    panels.form.querySelectorAll(`input[data-dep="${CSS.escape(from)}"]`).forEach((box) => {
+      box.dataset.dep = after;
+      box.dataset.key = box.dataset.key.slice(0, box.dataset.key.length - from.length) + after;
+      const label = panels.form.querySelector(`label[for="${CSS.escape(box.id)}"]`);
+      if (label?.firstChild) label.firstChild.textContent = after;
+    });
   });
 
   const moduleSelect = h("select", { "data-path": `${path}.mod`, "data-key": `${path}.mod` });
@@ -1070,10 +1075,12 @@ function buildAdvanced(list, index, step) {
     const box = h("input", {
       type: "checkbox", id, checked: current.includes(name), disabled: implicit, "data-dep": name, "data-key": `${path}.depends_on:${name}`,
       onchange: (event) => {
+        // The name as the box carries it now (a rename elsewhere updates it in place).
+        const dep = event.target.dataset.dep;
         model.change((doc) => {
           const dependencies = materialiseDependencies(stepsOf(doc), index);
-          if (event.target.checked && !dependencies.includes(name)) dependencies.push(name);
-          if (!event.target.checked) step.depends_on = dependencies.filter((other) => other !== name);
+          if (event.target.checked && !dependencies.includes(dep)) dependencies.push(dep);
+          if (!event.target.checked) step.depends_on = dependencies.filter((other) => other !== dep);
           syncConnections(doc);
         }, "form");
         changed();
