@@ -84,19 +84,16 @@ struct ScalarHTMLEscaping: MustacheContentType {
     static let name = "HTML_SCALARS"
 
     func escapeText(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
+        text.replacingScalars { scalar in
             switch scalar {
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "&": out += "&amp;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(scalar)
+            case "<": "&lt;"
+            case ">": "&gt;"
+            case "&": "&amp;"
+            case "\"": "&quot;"
+            case "'": "&#39;"
+            default: nil
             }
         }
-        return out
     }
 }
 
@@ -110,16 +107,26 @@ struct PageTemplateError: Error, CustomStringConvertible {
 /// the same JSON to a parser, and no `</script>` can end the block early.
 enum ScriptJSON {
     static func embed(_ value: JSONValue) -> String {
-        var out = ""
-        for scalar in JSONWriter.string(from: value).unicodeScalars {
+        JSONWriter.string(from: value).replacingScalars { scalar in
             switch scalar {
-            case "<": out += "\\u003c"
-            case ">": out += "\\u003e"
-            case "&": out += "\\u0026"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default: out.unicodeScalars.append(scalar)
+            case "<": "\\u003c"
+            case ">": "\\u003e"
+            case "&": "\\u0026"
+            case "\u{2028}": "\\u2028"
+            case "\u{2029}": "\\u2029"
+            default: nil
             }
+        }
+    }
+}
+
+extension String {
+    /// The text with each Unicode scalar that `replacement` maps replaced by what it gives.
+    func replacingScalars(_ replacement: (Unicode.Scalar) -> String?) -> String {
+        var out = ""
+        out.reserveCapacity(utf8.count)
+        for scalar in unicodeScalars {
+            if let text = replacement(scalar) { out += text } else { out.unicodeScalars.append(scalar) }
         }
         return out
     }

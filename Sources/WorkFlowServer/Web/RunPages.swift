@@ -67,33 +67,27 @@ struct RunPages {
             "duration_ms", "error",
         ]
         let name = "runs" + (flowName.map { "-" + $0.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" } } ?? "")
+        // One row per run, written as CSV text or as XLSX cells (numbers stay numbers there).
+        let rows: [[XLSXCell]] = found.map { run in
+            [
+                .number(Double(run.id)), .text(run.flowName), run.flowVersion.map { .number(Double($0)) } ?? .empty,
+                .text(run.status.rawValue), .text(run.trigger.rawValue), run.triggeredBy.map(XLSXCell.text) ?? .empty,
+                .text(time.text(run.createdAt)), run.startedAt.map { .text(time.text($0)) } ?? .empty,
+                run.endedAt.map { .text(time.text($0)) } ?? .empty, run.durationMs.map { .number(Double($0)) } ?? .empty,
+                run.error.map(XLSXCell.text) ?? .empty,
+            ]
+        }
         let body: ByteBuffer
         let type: String
         switch format {
         case .csv:
             var csv = CSVText()
             csv.row(header)
-            for run in found {
-                csv.row([
-                    String(run.id), run.flowName, run.flowVersion.map(String.init) ?? "", run.status.rawValue, run.trigger.rawValue,
-                    run.triggeredBy ?? "", time.text(run.createdAt), run.startedAt.map(time.text) ?? "", run.endedAt.map(time.text) ?? "",
-                    run.durationMs.map(String.init) ?? "", run.error ?? "",
-                ])
-            }
+            for row in rows { csv.row(row.map(CSVText.text)) }
             body = ByteBuffer(string: csv.text)
             type = "text/csv; charset=utf-8"
         case .xlsx:
-            let rows: [[XLSXCell]] = found.map { run in
-                [
-                    .number(Double(run.id)), .text(run.flowName), run.flowVersion.map { .number(Double($0)) } ?? .empty,
-                    .text(run.status.rawValue), .text(run.trigger.rawValue), run.triggeredBy.map(XLSXCell.text) ?? .empty,
-                    .text(time.text(run.createdAt)), run.startedAt.map { .text(time.text($0)) } ?? .empty,
-                    run.endedAt.map { .text(time.text($0)) } ?? .empty, run.durationMs.map { .number(Double($0)) } ?? .empty,
-                    run.error.map(XLSXCell.text) ?? .empty,
-                ]
-            }
-            let rowsToWrite = rows
-            let data = try await NIOThreadPool.singleton.runIfActive { try XLSXWriter.data(sheet: "Runs", header: header, rows: rowsToWrite) }
+            let data = try await NIOThreadPool.singleton.runIfActive { try XLSXWriter.data(sheet: "Runs", header: header, rows: rows) }
             body = ByteBuffer(bytes: data)
             type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         }
@@ -297,6 +291,15 @@ struct CSVText {
 
     mutating func row(_ fields: [String]) {
         text += fields.map(Self.field).joined(separator: ",") + "\r\n"
+    }
+
+    /// A cell as CSV text: whole numbers without a decimal point, empty cells empty.
+    static func text(_ cell: XLSXCell) -> String {
+        switch cell {
+        case .text(let text): text
+        case .number(let number): number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case .empty: ""
+        }
     }
 
     static func field(_ value: String) -> String {
