@@ -373,11 +373,29 @@ struct BrowserSession: Sendable {
             };
             tick();
             """
-        try await setTimeouts(script: timeout + .seconds(10))
-        let answer = try await executeAsync(script, [.number(timeout.milliseconds)])
-        if let why = answer.string {
-            throw WebDriverError(command: "waitUntil(\(condition))", code: "timeout", message: "not true after \(timeout) (\(why))")
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while true {
+            let left = max(deadline - clock.now, .milliseconds(1))
+            try await setTimeouts(script: left + .seconds(10))
+            let answer: WebDriverJSON
+            do {
+                answer = try await executeAsync(script, [.number(left.milliseconds)])
+            } catch let error as WebDriverError where Self.lostToNavigation(error) && clock.now < deadline {
+                // The page navigated away while the script waited (a click that loads another page):
+                // chromedriver drops the script's callback. Ask the new page.
+                continue
+            }
+            if let why = answer.string {
+                throw WebDriverError(command: "waitUntil(\(condition))", code: "timeout", message: "not true after \(timeout) (\(why))")
+            }
+            return
         }
+    }
+
+    /// Whether an asynchronous script failed because its document went away rather than by its own doing.
+    private static func lostToNavigation(_ error: WebDriverError) -> Bool {
+        error.code == "script timeout" || error.message.contains("unloaded") || error.message.contains("navigat")
     }
 
     /// The text of the open `alert`/`confirm`/`prompt`.
