@@ -497,7 +497,7 @@ struct Element: Sendable {
 
 extension Duration {
     fileprivate var milliseconds: Double {
-        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
+        (Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15).rounded(.up)
     }
 }
 
