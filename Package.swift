@@ -53,6 +53,7 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            resources: [.copy("Scripts")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -73,6 +74,7 @@ let package = Package(
             dependencies: [
                 "WorkFlowEngine",
                 "WorkFlowCron",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),

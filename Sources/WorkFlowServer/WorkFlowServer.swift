@@ -11,10 +11,11 @@ import WorkFlowStore
 /// The server: one router answering the seed's API, API v1 and health checks on the web port
 /// (and on the seed's API port), with the long-running parts as services of one group.
 ///
-/// ``build(store:registry:options:logger:now:)`` is the only place the parts are put together.
+/// ``build(store:modules:options:logger:now:)`` is the only place the parts are put together.
 public struct WorkFlowServer: Sendable {
     public let store: SQLStore
-    public let registry: ModuleRegistry
+    /// Built-in and custom modules.
+    public let modules: ModuleLibrary
     public let options: ServerOptions
     public let runs: RunService
     public let hub: RunEventHub
@@ -35,12 +36,12 @@ public struct WorkFlowServer: Sendable {
     let now: @Sendable () -> Date
 
     public init(
-        store: SQLStore, registry: ModuleRegistry, options: ServerOptions, logger: Logger, node: String,
+        store: SQLStore, modules: ModuleLibrary, options: ServerOptions, logger: Logger, node: String,
         clock: any EngineClock = SystemClock(), now: @escaping @Sendable () -> Date = { Date() },
         metrics: ServerMetrics = ServerMetrics()
     ) {
         self.store = store
-        self.registry = registry
+        self.modules = modules
         self.options = options
         self.logger = logger
         self.now = now
@@ -48,7 +49,7 @@ public struct WorkFlowServer: Sendable {
         hub = RunEventHub()
         self.metrics = metrics
         runs = RunService(
-            store: store, registry: registry, hub: hub, metrics: metrics, clock: clock, logger: logger, node: node,
+            store: store, modules: modules, hub: hub, metrics: metrics, clock: clock, logger: logger, node: node,
             tuning: RunService.Tuning(workers: options.workers, stepWriteDelay: options.stepWriteDelay))
         authenticator = Authenticator(store: store, now: now)
         hasher = PasswordHasher(cost: options.passwordCost)
@@ -81,7 +82,7 @@ public struct WorkFlowServer: Sendable {
         addRoutes(to: routes)
         WebUI(
             web: WebEnvironment(store: store, defaults: options.settingsDefaults, now: now, secureCookies: options.usesTLS), pages: pages,
-            runs: runs, registry: registry, signIn: signIn, authenticator: authenticator, hasher: hasher, auditor: auditor, logger: logger
+            runs: runs, modules: modules, signIn: signIn, authenticator: authenticator, hasher: hasher, auditor: auditor, logger: logger
         ).addRoutes(to: router)
         let document = OpenAPIDocument.build(routes.routes + [Self.openAPIRoute], version: Self.version)
         routes.add(.get, Self.openAPIRoute.path, Self.openAPIRoute.summary) { _, _ in JSONResponse(document) }
@@ -103,21 +104,21 @@ public struct WorkFlowServer: Sendable {
     private func addRoutes(to routes: RouteTable) {
         routes.addPublic(.get, "/healthz", "200 when the database answers, 503 when it does not") { _, _ in try await health() }
         AuthController(signIn: signIn).addRoutes(to: routes)
-        SeedRoutes(store: store, registry: registry, runs: runs, auditor: auditor, runTimeout: options.synchronousRunTimeout)
+        SeedRoutes(store: store, modules: modules, runs: runs, auditor: auditor, runTimeout: options.synchronousRunTimeout)
             .addRoutes(to: routes)
-        FlowsController(store: store, registry: registry, auditor: auditor).addRoutes(to: routes)
+        FlowsController(store: store, modules: modules, auditor: auditor).addRoutes(to: routes)
         RunsController(store: store, runs: runs, auditor: auditor).addRoutes(to: routes)
         SchedulesController(store: store, scheduler: scheduler, defaults: options.settingsDefaults, auditor: auditor, now: now).addRoutes(to: routes)
-        ModulesController(registry: registry).addRoutes(to: routes)
+        ModulesController(modules: modules).addRoutes(to: routes)
         APIKeysController(store: store, auditor: auditor, authenticator: authenticator).addRoutes(to: routes)
         SettingsController(store: store, defaults: options.settingsDefaults, auditor: auditor).addRoutes(to: routes)
         LogsController(store: store).addRoutes(to: routes)
         WebhooksController(store: store, runs: runs, secrets: secrets, auditor: auditor, logger: logger, now: now).addRoutes(to: routes)
         RunEventsController(store: store, hub: hub, clock: clock, logger: logger).addRoutes(to: routes)
-        StepTestController(registry: registry, auditor: auditor, clock: clock, logger: logger).addRoutes(to: routes)
+        StepTestController(modules: modules, auditor: auditor, clock: clock, logger: logger).addRoutes(to: routes)
         MetricsController(metrics: metrics, queue: store, logger: logger).addRoutes(to: routes)
         BackupController(
-            store: store, registry: registry, auditor: auditor, scheduler: scheduler, modulesFolder: options.modulesFolder, now: now)
+            store: store, modules: modules, auditor: auditor, scheduler: scheduler, modulesFolder: options.modulesFolder, now: now)
             .addRoutes(to: routes)
     }
 

@@ -299,6 +299,48 @@ enum Migrations {
                 "ALTER TABLE users ADD COLUMN email TEXT",
             ]
         },
+        Migration(name: "0010_modules") { ddl in
+            // Custom module sources, versioned like workflows. `inspection` is what the
+            // introspection process reported for the current source (JSON), so that no node has
+            // to run it again to know the methods. Categories may be empty.
+            [
+                """
+                CREATE TABLE module_categories (
+                    name TEXT PRIMARY KEY,
+                    created_at BIGINT NOT NULL,
+                    created_by TEXT
+                )
+                """,
+                """
+                CREATE TABLE modules (
+                    id \(ddl.serialPrimaryKey),
+                    category TEXT NOT NULL REFERENCES module_categories (name),
+                    name TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    source_hash TEXT NOT NULL,
+                    inspection TEXT,
+                    current_version INTEGER NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    created_by TEXT,
+                    updated_by TEXT,
+                    UNIQUE (category, name)
+                )
+                """,
+                """
+                CREATE TABLE module_versions (
+                    module_id BIGINT NOT NULL REFERENCES modules (id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL,
+                    source TEXT NOT NULL,
+                    source_hash TEXT NOT NULL,
+                    author TEXT,
+                    comment TEXT,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (module_id, number)
+                )
+                """,
+            ]
+        },
     ]
 
     /// Serialises migrations between processes that share a PostgreSQL database. SQLite needs no

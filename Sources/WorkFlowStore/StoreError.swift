@@ -44,6 +44,20 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case webhookNotFound(flow: String, name: String)
     /// The workflow already has a webhook with this name.
     case webhookExists(flow: String, name: String)
+    /// A module or category name breaks the naming rules.
+    case invalidModuleName(field: String, problem: String)
+    /// No custom module has this `category.Name`.
+    case moduleNotFound(String)
+    /// A custom module with this `category.Name` exists already.
+    case moduleExists(String)
+    /// The module has no version with this number.
+    case moduleVersionNotFound(name: String, number: Int)
+    /// No module category has this name.
+    case moduleCategoryNotFound(String)
+    /// A module category with this name exists already.
+    case moduleCategoryExists(String)
+    /// The category still holds modules.
+    case moduleCategoryNotEmpty(name: String, modules: Int)
     /// A stored value cannot be read back (a row written by something else, or damaged).
     case corruptValue(table: String, column: String, problem: String)
     /// The database refused or failed an operation.
@@ -91,6 +105,20 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "workflow '\(flow)' has no webhook named '\(name)'"
         case .webhookExists(let flow, let name):
             "workflow '\(flow)' already has a webhook named '\(name)'"
+        case .invalidModuleName(_, let problem):
+            problem
+        case .moduleNotFound(let name):
+            "module '\(name)' does not exist"
+        case .moduleExists(let name):
+            "module \"\(name)\" already exists"
+        case .moduleVersionNotFound(let name, let number):
+            "module '\(name)' has no version \(number)"
+        case .moduleCategoryNotFound(let name):
+            "module category '\(name)' does not exist"
+        case .moduleCategoryExists(let name):
+            "category \"\(name)\" already exists"
+        case .moduleCategoryNotEmpty(let name, let modules):
+            "cannot delete category \"\(name)\": it still contains \(modules) module(s); delete them first"
         case .corruptValue(let table, let column, let problem):
             "cannot read \(table).\(column): \(problem)"
         case .database(let operation, let message):

@@ -19,7 +19,8 @@ struct RunShutdownTests {
         registry.register(gate.module)
         let clock = ManualClock(start: Date(timeIntervalSince1970: 1_790_000_000))
         let runs = RunService(
-            store: store, registry: registry, hub: RunEventHub(), metrics: ServerMetrics(), clock: clock, logger: ServerHarness.quiet,
+            store: store, modules: ModuleLibrary(store: store, builtins: registry, folder: directory.appendingPathComponent("modules"), logger: ServerHarness.quiet),
+            hub: RunEventHub(), metrics: ServerMetrics(), clock: clock, logger: ServerHarness.quiet,
             node: "test:1",
             tuning: RunService.Tuning(
                 workers: 1, leaseDuration: .seconds(30), heartbeatInterval: .seconds(10), pollInterval: .seconds(3600),

@@ -26,7 +26,10 @@ struct SchedulerHarness {
             url: "sqlite://" + directory.appendingPathComponent("workflow.db").path, logger: ServerHarness.quiet)
         let clock = ManualClock(start: t0)
         let runs = RunService(
-            store: store, registry: BuiltinModules.registry(), hub: RunEventHub(), metrics: ServerMetrics(), logger: ServerHarness.quiet, node: "test:1")
+            store: store,
+            modules: ModuleLibrary(
+                store: store, builtins: BuiltinModules.registry(), folder: directory.appendingPathComponent("modules"), logger: ServerHarness.quiet),
+            hub: RunEventHub(), metrics: ServerMetrics(), logger: ServerHarness.quiet, node: "test:1")
         return SchedulerHarness(
             directory: directory, store: store, clock: clock, runs: runs, scheduler: makeScheduler(store: store, runs: runs, clock: clock))
     }

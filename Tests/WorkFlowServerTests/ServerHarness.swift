@@ -45,8 +45,10 @@ struct ServerHarness {
         var options = ServerOptions(home: directory.path, synchronousRunTimeout: .seconds(30), passwordCost: 4)
         // Every change stored before the hub tells of it, so tests see one order of events.
         options.stepWriteDelay = nil
+        let modules = ModuleLibrary(
+            store: store, builtins: registry, folder: directory.appendingPathComponent("modules"), logger: quiet)
         let server = WorkFlowServer(
-            store: store, registry: registry, options: options, logger: quiet, node: "test:1", clock: engineClock, now: clock.function,
+            store: store, modules: modules, options: options, logger: quiet, node: "test:1", clock: engineClock, now: clock.function,
             metrics: metrics)
         let hash = try await PasswordHasher(cost: 4).hash(password)
         let admin = try await store.createUser(username: "admin", passwordHash: hash, isAdmin: true)

@@ -75,7 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
                     timeZone: TimeZone(identifier: config.timezone) ?? .gmt, logRetentionDays: config.log.retentionDays))
             let logger = context.logger("workflow.server")
             let server = WorkFlowServer(
-                store: context.store, registry: context.registry, options: serverOptions, logger: logger, node: RunNode.current)
+                store: context.store, modules: context.modules, options: serverOptions, logger: logger, node: RunNode.current)
             let bootstrap = AdminBootstrap(store: context.store, hasher: PasswordHasher(cost: serverOptions.passwordCost), home: config.home)
             switch try await bootstrap.run(givenPassword: ProcessInfo.processInfo.environment["WORKFLOW_ADMIN_PASSWORD"]) {
             case .existingUsers: break

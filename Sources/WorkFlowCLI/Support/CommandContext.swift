@@ -5,6 +5,7 @@ import WorkFlowConfig
 import WorkFlowEngine
 import WorkFlowLogging
 import WorkFlowModules
+import WorkFlowServer
 import WorkFlowStore
 
 /// What a command that uses stored data works with: the configuration, the open store, the
@@ -12,6 +13,8 @@ import WorkFlowStore
 struct CommandContext: Sendable {
     var configuration: Configuration
     var store: SQLStore
+    /// Built-in and custom modules, loaded when the command starts.
+    var modules: ModuleLibrary
     var registry: ModuleRegistry
     var console: any Console
     var json: Bool
@@ -67,8 +70,18 @@ struct CommandContext: Sendable {
         let settings = await Self.effectiveSettings(configuration, store: store, console: console)
         let storeSink = StoreLogSink { lines in try await store.appendLogs(lines.map(LogEntry.init(line:))) }
         let logging = LoggingSetup(minimumLevel: level, sinks: localSinks + [LogSinkRoute(storeSink, name: "store")])
+        let modules = ModuleLibrary(
+            store: store, builtins: BuiltinModules.registry(), folder: URL(fileURLWithPath: configuration.modulesPath),
+            logger: logging.logger(label: "workflow.modules"))
+        let registry: ModuleRegistry
+        do {
+            registry = try await modules.refresh()
+        } catch {
+            console.err("workflow: warning: cannot load the custom modules: \(error)\n")
+            registry = modules.registry()
+        }
         let context = CommandContext(
-            configuration: configuration, store: store, registry: BuiltinModules.registry(), console: console,
+            configuration: configuration, store: store, modules: modules, registry: registry, console: console,
             json: options.json, verbose: options.verbose, logging: logging, settings: settings)
         let consumer = Task { await storeSink.run() }
         func finish() async {

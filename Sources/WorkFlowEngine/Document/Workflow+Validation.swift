@@ -83,7 +83,7 @@ extension Workflow {
                 }
                 continue
             }
-            if let problem = Self.literalTypeProblem(value, parameter: parameter) {
+            if descriptor.checksParameterTypes, let problem = Self.literalTypeProblem(value, parameter: parameter) {
                 issues.append(ValidationIssue(path: "\(path).params.\(parameter.name)", message: problem))
             }
         }

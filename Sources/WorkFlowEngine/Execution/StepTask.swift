@@ -81,7 +81,8 @@ struct StepTask: Sendable {
     private func makeContext(itemIndex: Int?, logger: StepLogger) -> StepContext {
         StepContext(
             runID: runID, stepName: procedure.name, itemIndex: itemIndex, logger: logger, session: session,
-            invoker: RegistryInvoker(registry: executor.registry), clock: clock)
+            invoker: RegistryInvoker(registry: executor.registry), clock: clock,
+            results: scope.results, variables: scope.variables, triggeredBy: triggeredBy)
     }
 
     // MARK: - foreach

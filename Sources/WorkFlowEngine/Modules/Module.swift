@@ -109,11 +109,16 @@ public struct ModuleDescriptor: Sendable, Hashable {
     public var name: String
     public var doc: String
     public var methods: [MethodDescriptor]
+    /// Whether validation holds literal parameter values to the documented types. Custom
+    /// modules document types in free text that their Python code does not enforce (the seed
+    /// ran `param (str)` with a number), so theirs are advice for editors only.
+    public var checksParameterTypes: Bool
 
-    public init(name: String, doc: String, methods: [MethodDescriptor]) {
+    public init(name: String, doc: String, methods: [MethodDescriptor], checksParameterTypes: Bool = true) {
         self.name = name
         self.doc = doc
         self.methods = methods
+        self.checksParameterTypes = checksParameterTypes
     }
 
     public func method(named name: String) -> MethodDescriptor? {

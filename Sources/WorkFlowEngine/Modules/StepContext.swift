@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OrderedCollections
 
 /// What a module method receives besides its parameters: who is calling, where to log, the
 /// run's shared resources, and a way to call other modules.
@@ -18,10 +19,18 @@ public struct StepContext: Sendable {
     public var invoker: any ModuleInvoker
     /// The run's clock, for modules that wait.
     public var clock: any EngineClock
+    /// Results of the steps that finished before this one started, by step name: what the seed
+    /// handed its Python modules as `context` (custom modules still get it).
+    public var results: [String: JSONValue]
+    /// The workflow's variables after run inputs (`context['var']` in the seed).
+    public var variables: JSONObject
+    /// Who or what started the run (`context['__trigger_by__']` in the seed).
+    public var triggeredBy: String?
 
     public init(
         runID: Int64? = nil, stepName: String, itemIndex: Int? = nil, logger: StepLogger,
-        session: RunSession, invoker: any ModuleInvoker, clock: any EngineClock
+        session: RunSession, invoker: any ModuleInvoker, clock: any EngineClock,
+        results: [String: JSONValue] = [:], variables: JSONObject = [:], triggeredBy: String? = nil
     ) {
         self.runID = runID
         self.stepName = stepName
@@ -30,6 +39,9 @@ public struct StepContext: Sendable {
         self.session = session
         self.invoker = invoker
         self.clock = clock
+        self.results = results
+        self.variables = variables
+        self.triggeredBy = triggeredBy
     }
 }
 

@@ -12,7 +12,9 @@ import WorkFlowStore
 /// with every problem and writes nothing.
 struct BackupController {
     let store: SQLStore
-    let registry: ModuleRegistry
+    let modules: ModuleLibrary
+    /// The modules as last loaded (built-in and custom).
+    var registry: ModuleRegistry { modules.registry() }
     let auditor: Auditor
     /// Told when a restore brings schedules, so it plans them at once.
     let scheduler: SchedulerService

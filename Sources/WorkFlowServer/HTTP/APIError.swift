@@ -81,9 +81,13 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
             self = .badRequest(error.description, code: "invalid_name")
         case .invalidProfile(let field, _):
             self = .badRequest(error.description, code: "invalid_field", details: ["field": .string(field)])
-        case .flowNotFound, .versionNotFound, .runNotFound, .userNotFound, .apiKeyNotFound, .scheduleNotFound, .webhookNotFound:
+        case .invalidModuleName(let field, _):
+            self = .badRequest(error.description, code: "invalid_name", details: ["field": .string(field)])
+        case .flowNotFound, .versionNotFound, .runNotFound, .userNotFound, .apiKeyNotFound, .scheduleNotFound, .webhookNotFound,
+            .moduleNotFound, .moduleVersionNotFound, .moduleCategoryNotFound:
             self = .notFound(error.description)
-        case .flowExists, .userExists, .apiKeyExists, .scheduleExists, .webhookExists:
+        case .flowExists, .userExists, .apiKeyExists, .scheduleExists, .webhookExists, .moduleExists, .moduleCategoryExists,
+            .moduleCategoryNotEmpty:
             self = .conflict(error.description)
         case .unsupportedURL, .corruptValue, .database:
             self = APIError(.internalServerError, code: "store", message: error.description)

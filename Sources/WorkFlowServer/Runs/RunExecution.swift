@@ -7,7 +7,7 @@ import WorkFlowStore
 /// written to the store as it happens and published to live subscribers.
 struct RunExecution: Sendable {
     let store: SQLStore
-    let registry: ModuleRegistry
+    let modules: ModuleLibrary
     let hub: RunEventHub
     let metrics: ServerMetrics
     let clock: any EngineClock
@@ -31,10 +31,12 @@ struct RunExecution: Sendable {
             RunMetricsRecorder(metrics: metrics),
             HubRecorder(hub: hub, runID: runID),
         ])
-        let executor = Executor(registry: registry, clock: clock, logger: logger)
+        let workflow = workflow ?? Workflow(document: .object(document))
+        // A custom module created or changed on another node is loaded before the run needs it.
+        let executor = Executor(registry: await modules.registry(for: workflow), clock: clock, logger: logger)
         do {
             return try await executor.run(
-                workflow ?? Workflow(document: .object(document)), options: RunOptions(inputs: inputs, runID: runID, triggeredBy: triggeredBy, reusedSteps: reusedSteps),
+                workflow, options: RunOptions(inputs: inputs, runID: runID, triggeredBy: triggeredBy, reusedSteps: reusedSteps),
                 recorder: recorder)
         } catch {
             // Inputs are checked before a run is recorded; reaching this means the document or

@@ -49,7 +49,9 @@ public actor RunService {
     }
 
     let store: SQLStore
-    let registry: ModuleRegistry
+    let modules: ModuleLibrary
+    /// The modules as last loaded (built-in and custom).
+    var registry: ModuleRegistry { modules.registry() }
     let hub: RunEventHub
     let metrics: ServerMetrics
     let clock: any EngineClock
@@ -73,11 +75,11 @@ public actor RunService {
     private var waiter: CheckedContinuation<Void, Never>?
 
     public init(
-        store: SQLStore, registry: ModuleRegistry, hub: RunEventHub, metrics: ServerMetrics, clock: any EngineClock = SystemClock(),
+        store: SQLStore, modules: ModuleLibrary, hub: RunEventHub, metrics: ServerMetrics, clock: any EngineClock = SystemClock(),
         logger: Logger, node: String, tuning: Tuning = Tuning()
     ) {
         self.store = store
-        self.registry = registry
+        self.modules = modules
         self.hub = hub
         self.metrics = metrics
         self.clock = clock
@@ -85,7 +87,7 @@ public actor RunService {
         self.node = node
         self.tuning = tuning
         ticker = tuning.stepWriteDelay.map { ProgressTicker(interval: $0, clock: tuning.timers) }
-        checked = CheckedWorkflows(registry: registry)
+        checked = CheckedWorkflows(modules: modules)
     }
 
     // MARK: Starting and following runs
@@ -101,7 +103,7 @@ public actor RunService {
         guard flow.enabled else {
             throw APIError(.conflict, code: "flow_disabled", message: "workflow '\(flow.name)' is disabled; enable it first")
         }
-        let (workflow, issues) = checked.check(flow.document, flowName: flow.name, version: flow.currentVersion)
+        let (workflow, issues) = await checked.checkLoadingModules(flow.document, flowName: flow.name, version: flow.currentVersion)
         guard issues.isEmpty else { throw APIError.invalidWorkflow(issues) }
         do {
             _ = try workflow.runVariables(inputs: inputs)
@@ -130,7 +132,8 @@ public actor RunService {
                 .conflict, code: "not_resumable",
                 message: "run \(previousID) is \(previous.status.rawValue); only a failed or cancelled run can be resumed from where it stopped")
         }
-        let issues = Workflow(document: .object(document)).validate(registry: registry)
+        let resumed = Workflow(document: .object(document))
+        let issues = resumed.validate(registry: await modules.registry(for: resumed))
         guard issues.isEmpty else { throw APIError.invalidWorkflow(issues) }
         let reused = try await store.steps(runID: previousID).filter { $0.status == .success }
         let run = try await store.enqueueRun(
@@ -257,7 +260,7 @@ public actor RunService {
 
     private func execute(_ claimed: ClaimedRun) {
         let execution = RunExecution(
-            store: store, registry: registry, hub: hub, metrics: metrics, clock: clock, logger: logger, ticker: ticker)
+            store: store, modules: modules, hub: hub, metrics: metrics, clock: clock, logger: logger, ticker: ticker)
         let node = node
         let workflow = checked.check(claimed.document, flowName: claimed.flowName, version: claimed.flowVersion).workflow
         tasks[claimed.runID] = Task {

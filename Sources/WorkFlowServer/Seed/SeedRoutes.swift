@@ -8,7 +8,9 @@ import WorkFlowStore
 /// problem, and every route needs credentials.
 struct SeedRoutes {
     let store: SQLStore
-    let registry: ModuleRegistry
+    let modules: ModuleLibrary
+    /// The modules as last loaded (built-in and custom).
+    var registry: ModuleRegistry { modules.registry() }
     let runs: RunService
     let auditor: Auditor
     /// How long `POST /flow/<name>/run` waits for the run to end.

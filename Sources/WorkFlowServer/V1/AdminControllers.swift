@@ -6,7 +6,9 @@ import WorkFlowStore
 
 /// `/api/v1/modules`: the module registry with every descriptor.
 struct ModulesController {
-    let registry: ModuleRegistry
+    let modules: ModuleLibrary
+    /// The modules as last loaded (built-in and custom).
+    var registry: ModuleRegistry { modules.registry() }
 
     func addRoutes(to routes: RouteTable) {
         routes.add(.get, "/api/v1/modules", "The module registry") { _, context in

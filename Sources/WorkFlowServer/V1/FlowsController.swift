@@ -6,7 +6,9 @@ import WorkFlowStore
 /// `/api/v1/flows`: workflows, their versions, diffs and restores, and validation.
 struct FlowsController {
     let store: SQLStore
-    let registry: ModuleRegistry
+    let modules: ModuleLibrary
+    /// The modules as last loaded (built-in and custom).
+    var registry: ModuleRegistry { modules.registry() }
     let auditor: Auditor
 
     func addRoutes(to routes: RouteTable) {

@@ -13,7 +13,9 @@ import WorkFlowStore
 /// Testing runs whatever the caller's document says (a shell command, say), so it needs the
 /// permission to write workflows, like saving that document would; a few tests run at once.
 struct StepTestController {
-    let registry: ModuleRegistry
+    let modules: ModuleLibrary
+    /// The modules as last loaded (built-in and custom).
+    var registry: ModuleRegistry { modules.registry() }
     let auditor: Auditor
     let clock: any EngineClock
     let logger: Logger

@@ -9,7 +9,9 @@ import WorkFlowStore
 struct EditorPages {
     let web: WebEnvironment
     let pages: PageRenderer
-    let registry: ModuleRegistry
+    let modules: ModuleLibrary
+    /// The modules as last loaded (built-in and custom).
+    var registry: ModuleRegistry { modules.registry() }
 
     func addRoutes(to routes: PageRoutes) {
         routes.get("/workflows/create/", permission: .write) { page in

@@ -9,7 +9,9 @@ struct WebUI {
     let web: WebEnvironment
     let pages: PageRenderer
     let runs: RunService
-    let registry: ModuleRegistry
+    let modules: ModuleLibrary
+    /// The modules as last loaded (built-in and custom).
+    var registry: ModuleRegistry { modules.registry() }
     let signIn: SessionSignIn
     let authenticator: Authenticator
     let hasher: PasswordHasher
@@ -27,7 +29,7 @@ struct WebUI {
         DashboardPages(web: web, pages: pages).addRoutes(to: routes)
         WorkflowListPages(web: web, pages: pages, runs: runs, auditor: auditor).addRoutes(to: routes)
         RunPages(web: web, pages: pages, runs: runs, auditor: auditor).addRoutes(to: routes)
-        EditorPages(web: web, pages: pages, registry: registry).addRoutes(to: routes)
+        EditorPages(web: web, pages: pages, modules: modules).addRoutes(to: routes)
         VersionPages(web: web, pages: pages, auditor: auditor).addRoutes(to: routes)
         for soon in ComingSoonPage.pages {
             routes.get(soon.path) { page in
