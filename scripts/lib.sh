@@ -38,6 +38,11 @@ ensure_web_libraries() {
     ensure_apt_packages libjs-codemirror libjs-chart.js
 }
 
+# What custom modules run on: python3 for the seed's Python modules (their introspection too).
+ensure_module_runtime() {
+    ensure_apt_packages python3
+}
+
 # The throwaway PostgreSQL the store's tests use: loopback only, on a fixed port.
 TEST_POSTGRES_PORT=55432
 TEST_POSTGRES_PREFIX="${TMPDIR:-/tmp}/workflow-test-postgres."

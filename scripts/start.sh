@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 
 ensure_build_dependencies
 ensure_web_libraries
+ensure_module_runtime
 
 echo "==> building workflow (release)"
 swift build -c release --product workflow

@@ -11,6 +11,9 @@ ensure_apt_packages openssl curl libcurl4
 # must run here rather than be skipped.
 ensure_web_libraries
 ensure_apt_packages chromium chromium-driver
+# Custom modules: python3 runs them; the documented shell module example needs jq.
+ensure_module_runtime
+ensure_apt_packages jq
 export WORKFLOW_TEST_REQUIRE_BROWSER=1
 
 echo "==> building (debug) with tests"

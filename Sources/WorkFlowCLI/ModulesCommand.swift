@@ -71,8 +71,9 @@ struct ModulesCommand: AsyncParsableCommand {
         var text = """
             # Modules
 
-            The built-in modules, their methods, parameters and results. This file is generated \
-            from the modules themselves: `workflow modules --markdown > docs/modules.md`.
+            The built-in modules, their methods, parameters and results, then [custom \
+            modules](#custom-modules) and the module protocol. This file is generated from the \
+            modules themselves: `workflow modules --markdown > docs/modules.md`.
 
             A step fails when its module throws (a missing required parameter, a value of the \
             wrong type) or returns `"status": false`; the step's `error` then says why.
@@ -96,6 +97,6 @@ struct ModulesCommand: AsyncParsableCommand {
                 text += "Result: `\(m.result)`\n"
             }
         }
-        return text
+        return text + customModulesMarkdown
     }
 }

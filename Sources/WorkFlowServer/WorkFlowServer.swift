@@ -109,7 +109,7 @@ public struct WorkFlowServer: Sendable {
         FlowsController(store: store, modules: modules, auditor: auditor).addRoutes(to: routes)
         RunsController(store: store, runs: runs, auditor: auditor).addRoutes(to: routes)
         SchedulesController(store: store, scheduler: scheduler, defaults: options.settingsDefaults, auditor: auditor, now: now).addRoutes(to: routes)
-        ModulesController(modules: modules).addRoutes(to: routes)
+        ModulesController(modules: modules, auditor: auditor).addRoutes(to: routes)
         APIKeysController(store: store, auditor: auditor, authenticator: authenticator).addRoutes(to: routes)
         SettingsController(store: store, defaults: options.settingsDefaults, auditor: auditor).addRoutes(to: routes)
         LogsController(store: store).addRoutes(to: routes)

@@ -117,6 +117,13 @@ extension SQLStore: ModuleStore {
         }
     }
 
+    /// A unified diff of two versions' sources.
+    public func moduleDiff(category: String, name: String, from old: Int, to new: Int) async throws(StoreError) -> String {
+        let before = try await moduleVersion(old, category: category, name: name)
+        let after = try await moduleVersion(new, category: category, name: name)
+        return LineDiff.unified(from: before.source, to: after.source, fromLabel: "v\(old)", toLabel: "v\(new)")
+    }
+
     public func restoreModuleVersion(
         _ number: Int, category: String, name: String, inspection: JSONValue?, author: String?
     ) async throws(StoreError) -> StoredModule {

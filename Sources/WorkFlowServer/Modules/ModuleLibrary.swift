@@ -10,7 +10,7 @@ import WorkFlowStore
 /// the database, and executables placed in `$WORKFLOW_HOME/modules/<category>/`.
 ///
 /// The database holds the custom sources (so every node of a cluster runs the same code); this
-/// node writes them to `$WORKFLOW_HOME/modules/cache/<hash>/<category>/<Name>.py`, one folder per
+/// node writes them to `$WORKFLOW_HOME/modules/.cache/tree-<hash>/<category>/<Name>.py`, one folder per
 /// set of sources keyed by their hashes, and a run's Python child imports them from there.
 /// ``registry()`` is a snapshot; ``refresh()`` brings it up to date with the database, which
 /// workers do before a run that names a module they do not know or that changed.
@@ -45,15 +45,15 @@ public final class ModuleLibrary: Sendable {
         var problem: ModuleProblem?
     }
 
-    /// The cache of module sources: `modules/cache`.
-    public var cacheFolder: URL { folder.appendingPathComponent("cache") }
+    /// The cache of module sources: `modules/.cache` (hidden, so backups and the executable scan pass it by).
+    public var cacheFolder: URL { folder.appendingPathComponent(".cache") }
 
     public init(store: SQLStore, builtins: ModuleRegistry, folder: URL, logger: Logger) {
         self.store = store
         self.builtins = builtins
         self.folder = folder
         self.logger = logger
-        self.python = try? PythonRuntime.installed(in: folder.appendingPathComponent("cache"))
+        self.python = try? PythonRuntime.installed(in: folder.appendingPathComponent(".cache"))
         self.state = Mutex(State(registry: builtins))
     }
 
@@ -153,7 +153,7 @@ public final class ModuleLibrary: Sendable {
         }
     }
 
-    /// Writes every source to `cache/<tree hash>/<category>/<Name>.py` (unless that folder exists)
+    /// Writes every source to `.cache/tree-<hash>/<category>/<Name>.py` (unless that folder exists)
     /// and returns the folder; removes trees unused for an hour.
     private func materialize(_ modules: [StoredModule]) -> URL? {
         let listing = modules.map { "\($0.category)/\($0.name).py:\($0.sourceHash)\n" }.joined()
@@ -198,7 +198,7 @@ public final class ModuleLibrary: Sendable {
         let known = state.withLock { $0.executables }
         var found: [String: ExecutableEntry] = [:]
         let categories = ((try? manager.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
-        for category in categories where category != "cache" && (try? ModuleNames.checkCategory(category)) != nil {
+        for category in categories where (try? ModuleNames.checkCategory(category)) != nil {
             let categoryURL = folder.appendingPathComponent(category)
             for file in ((try? manager.contentsOfDirectory(atPath: categoryURL.path)) ?? []).sorted() {
                 guard !file.hasPrefix("."), !file.hasSuffix(".py") else { continue }

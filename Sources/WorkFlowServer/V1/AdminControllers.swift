@@ -4,28 +4,6 @@ import Logging
 import WorkFlowEngine
 import WorkFlowStore
 
-/// `/api/v1/modules`: the module registry with every descriptor.
-struct ModulesController {
-    let modules: ModuleLibrary
-    /// The modules as last loaded (built-in and custom).
-    var registry: ModuleRegistry { modules.registry() }
-
-    func addRoutes(to routes: RouteTable) {
-        routes.add(.get, "/api/v1/modules", "The module registry") { _, context in
-            try context.require(.read)
-            return JSONResponse(["items": .array(registry.descriptors.map { Presentation.json($0) })])
-        }
-        routes.add(.get, "/api/v1/modules/:name", "One module's descriptor") { _, context in
-            try context.require(.read)
-            let name = try context.parameters.require("name")
-            guard let descriptor = registry.descriptors.first(where: { $0.name == name }) else {
-                throw APIError.notFound("module '\(name)' does not exist")
-            }
-            return JSONResponse(Presentation.json(descriptor))
-        }
-    }
-}
-
 /// `/api/v1/apikeys`: create (the key is in the answer, once), list, enable, disable, delete.
 struct APIKeysController {
     let store: SQLStore
