@@ -300,6 +300,26 @@ struct CustomModuleTests {
         }
     }
 
+    @Test("a module saved or changed on another node is loaded before a run here needs it")
+    func otherNode() async throws {
+        let harness = try await ServerHarness.make()
+        // Another node: its own library (and cache folder) over the same database.
+        let other = ModuleLibrary(
+            store: harness.store, builtins: BuiltinModules.registry(), folder: harness.directory.appendingPathComponent("other-node/modules"),
+            logger: ServerHarness.quiet)
+        _ = try await other.save(category: "test", name: "Test", source: Self.seedModule, author: "admin", comment: nil)
+        #expect(harness.server.modules.registry().module(named: "test.Test") == nil, "this node has not looked yet")
+        try await harness.test { client in
+            let first = try await Self.run([["name": "e", "mod": "test.Test", "method": "example", "params": ["param1": "abc"]]], named: "remote", client)
+            #expect(first.json["data"]?["e"]?["data"] == "abc", "\(first.text)")
+
+            let changed = Self.seedModule.replacingOccurrences(of: "\"data\": cfgs[\"param1\"]", with: "\"data\": cfgs[\"param1\"] * 2")
+            _ = try await other.save(category: "test", name: "Test", source: changed, author: "admin", comment: nil)
+            let second = try await client.send(.post, "/flow/remote/run")
+            #expect(second.json["data"]?["e"]?["data"] == "abcabc", "the run used the version saved on the other node")
+        }
+    }
+
     @Test("parallel branches calling custom modules take turns in the run's one child")
     func parallelBranches() async throws {
         let harness = try await Self.makeHarness()

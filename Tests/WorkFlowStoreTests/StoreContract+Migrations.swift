@@ -11,7 +11,7 @@ extension StoreContract {
             #expect(
                 status.map(\.name) == [
                     "0001_flows", "0002_runs", "0003_syslog", "0004_settings", "0005_run_queue", "0006_auth", "0007_schedules",
-                    "0008_webhooks", "0009_user_profile",
+                    "0008_webhooks", "0009_user_profile", "0010_modules",
                 ])
             #expect(status.allSatisfy { $0.appliedAt == milliseconds(TestClock.start) })
             #expect(try await store.migrate() == [])

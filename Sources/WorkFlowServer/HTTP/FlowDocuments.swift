@@ -38,10 +38,12 @@ enum FlowDocuments {
         return (name, document)
     }
 
-    /// The document when it is valid; otherwise a 400 listing every problem with its JSON path.
-    static func validated(_ document: JSONObject, registry: ModuleRegistry) throws(APIError) -> JSONObject {
+    /// The document when it is valid against the modules (custom modules reloaded first when it
+    /// names any, so one saved on another node is known); otherwise a 400 listing every problem
+    /// with its JSON path.
+    static func validated(_ document: JSONObject, modules: ModuleLibrary) async throws(APIError) -> JSONObject {
         let workflow = Workflow(document: .object(document))
-        let issues = workflow.validate(registry: registry)
+        let issues = workflow.validate(registry: await modules.registry(for: workflow))
         guard issues.isEmpty else { throw APIError.invalidWorkflow(issues) }
         var document = workflow.document
         // The seed carried the name inside the document; here it is the workflow's key.

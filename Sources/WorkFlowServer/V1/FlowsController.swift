@@ -90,7 +90,7 @@ struct FlowsController {
         try context.require(.write)
         let body = try await request.jsonObject(context: context)
         let name = try body.requiredString("name")
-        let document = try FlowDocuments.validated(try body.requiredObject("document"), registry: registry)
+        let document = try await FlowDocuments.validated(try body.requiredObject("document"), modules: modules)
         let flow = try await store.createFlow(
             name: name, document: document, author: context.identity?.actor, comment: try body.optionalString("comment"))
         await auditor.record(context, action: "create", targetType: "flow", targetName: flow.name, detail: ["version": .int(flow.currentVersion)])
@@ -101,7 +101,7 @@ struct FlowsController {
         try context.require(.write)
         let name = try context.parameters.require("name")
         let body = try await request.jsonObject(context: context)
-        let document = try FlowDocuments.validated(try body.requiredObject("document"), registry: registry)
+        let document = try await FlowDocuments.validated(try body.requiredObject("document"), modules: modules)
         let flow = try await store.updateFlow(
             name: name, document: document, author: context.identity?.actor, comment: try body.optionalString("comment"))
         await auditor.record(context, action: "update", targetType: "flow", targetName: flow.name, detail: ["version": .int(flow.currentVersion)])
@@ -159,7 +159,8 @@ struct FlowsController {
     private func validate(_ request: Request, context: AppRequestContext) async throws -> JSONResponse {
         try context.require(.read)
         let body = try await request.jsonObject(context: context)
-        let issues = Workflow(document: .object(try body.requiredObject("document"))).validate(registry: registry)
+        let workflow = Workflow(document: .object(try body.requiredObject("document")))
+        let issues = workflow.validate(registry: await modules.registry(for: workflow))
         return JSONResponse([
             "valid": .bool(issues.isEmpty),
             "issues": .array(issues.map { ["path": .string($0.path), "message": .string($0.message)] }),

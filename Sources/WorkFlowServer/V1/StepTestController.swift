@@ -92,6 +92,7 @@ struct StepTestController {
         // stand-ins never run; whatever is said about them alone is not the caller's problem.
         var standIns = single
         standIns.procedures.removeLast()
+        let registry = await modules.registry(for: single)
         let aboutStandIns = Set(standIns.validate(registry: registry).map { "\($0.path)\u{0}\($0.message)" })
         let issues = single.validate(registry: registry).filter { !aboutStandIns.contains("\($0.path)\u{0}\($0.message)") }
         guard issues.isEmpty else { throw APIError.invalidWorkflow(issues) }

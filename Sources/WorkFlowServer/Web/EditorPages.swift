@@ -15,14 +15,16 @@ struct EditorPages {
 
     func addRoutes(to routes: PageRoutes) {
         routes.get("/workflows/create/", permission: .write) { page in
-            try editor(page, flow: nil)
+            try await editor(page, flow: nil)
         }
         routes.get("/workflows/:name/edit/") { page in
-            try editor(page, flow: try await web.liveFlow(named: try page.name()))
+            try await editor(page, flow: try await web.liveFlow(named: try page.name()))
         }
     }
 
-    private func editor(_ page: PageRequest, flow: StoredFlow?) throws -> Response {
+    private func editor(_ page: PageRequest, flow: StoredFlow?) async throws -> Response {
+        // Modules created on another node since this one last looked appear in the pickers.
+        let registry = (try? await modules.refresh()) ?? self.registry
         let starter: JSONObject = [
             "procedures": [["name": "hello", "mod": "common.Kt", "method": "prt1", "params": ["msg": "hello"]]]
         ]
