@@ -57,8 +57,8 @@ extension ModulesCommand {
           does not either. A **syntax error refuses the save** with its line and column; a
           module that fails to import on this node (a missing pip package) is saved and shown
           with the error, and cannot be called until that is fixed.
-        - **One Python child per run.** The first custom step of a run starts `python3` (from the
-          server's `PATH`, working directory `$WORKFLOW_HOME`); it serves every custom Python step
+        - **One Python child per run.** The first custom step of a run starts Python (`python3` from
+          the server's `PATH`, or the `modules.python` setting; working directory `$WORKFLOW_HOME`); it serves every custom Python step
           of that run and ends when the run ends, however it ends. Module files are imported
           once per run, and `context` is one dict for the whole run: it holds the results of the
           steps that finished before (built-in ones included), `var` (the workflow's variables
@@ -81,9 +81,9 @@ extension ModulesCommand {
           Helpers`), also when a category shares its name with a Python package (`test`, `json`).
           The seed's own modules (`common.DataTransformer`, `mysql.MySQL`, ...) are built into
           WorkFlow in Swift, so Python code that imports them does not find them.
-        - **Python packages** a module needs (`pymysql`, `requests`, ...) must be installed for the
-          `python3` on the server's `PATH` (or in a virtual environment whose `bin` comes first
-          in the server's `PATH`).
+        - **Python packages** a module needs (`pymysql`, `requests`, ...) must be installed for that
+          interpreter; to keep them apart from the system's, make a virtual environment and set
+          `modules.python` (or `WORKFLOW_PYTHON`) to its `bin/python3`.
 
         ### Executable modules
 

@@ -19,6 +19,8 @@ public struct Configuration: Sendable, Equatable {
     /// A PEM certificate chain and private key: the server speaks HTTPS when both are set.
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
+    /// The Python interpreter custom modules run on: a path, or a name looked up in `PATH`.
+    public var python: String = "python3"
 
     public struct Log: Sendable, Equatable {
         /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`.

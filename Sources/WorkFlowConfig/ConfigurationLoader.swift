@@ -130,6 +130,7 @@ private struct LoadState {
             "WORKFLOW_WEB_HOST": "web.host", "WORKFLOW_WEB_PORT": "web.port",
             "WORKFLOW_PASSWORD_COST": "auth.password_cost",
             "WORKFLOW_TLS_CERT": "web.tls_cert", "WORKFLOW_TLS_KEY": "web.tls_key",
+            "WORKFLOW_PYTHON": "modules.python",
         ]
         // Read by `workflow serve` itself, never stored in the configuration.
         let consumedElsewhere: Set<String> = ["WORKFLOW_CONFIG", "WORKFLOW_ADMIN_PASSWORD"]
@@ -197,6 +198,14 @@ private struct LoadState {
         case "api.port": if let n = integer(value, source, minimum: 1, maximum: 65535) { configuration.api.port = n }
         case "web.port": if let n = integer(value, source, minimum: 1, maximum: 65535) { configuration.web.port = n }
         case "auth.password_cost": if let n = integer(value, source, minimum: 4, maximum: 16) { configuration.passwordCost = n }
+        case "modules.python":
+            if let s = text(value, source) {
+                if s.trimmingCharacters(in: .whitespaces).isEmpty {
+                    problem(.error, source, "expected the python3 to run custom modules with: a path, or a name found in PATH")
+                } else {
+                    configuration.python = s
+                }
+            }
         case "web.tls_cert": if let s = text(value, source) { configuration.tlsCertificatePath = s }
         case "web.tls_key": if let s = text(value, source) { configuration.tlsKeyPath = s }
         case "api.debug": if let b = boolean(value, source) { configuration.api.debug = b }

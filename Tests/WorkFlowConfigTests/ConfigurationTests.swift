@@ -133,4 +133,18 @@ struct ConfigurationTests {
             #expect(error.issues.map(\.message) == ["give both the certificate and the key, or neither"])
         }
     }
+
+    @Test("modules.python names the interpreter of custom modules: python3 by default, from the file or WORKFLOW_PYTHON; never empty")
+    func pythonInterpreter() throws {
+        #expect(try ConfigurationLoader(environment: [:]).load().configuration.python == "python3")
+        let loaded = try ConfigurationLoader(environment: ["WORKFLOW_PYTHON": "/opt/venv/bin/python3"]).load()
+        #expect(loaded.configuration.python == "/opt/venv/bin/python3")
+        #expect(loaded.warnings.isEmpty)
+        do {
+            _ = try ConfigurationLoader(environment: ["WORKFLOW_PYTHON": " "]).load()
+            Issue.record("an empty interpreter was accepted")
+        } catch {
+            #expect(error.issues.map(\.source) == ["WORKFLOW_PYTHON"])
+        }
+    }
 }

@@ -72,7 +72,7 @@ struct CommandContext: Sendable {
         let logging = LoggingSetup(minimumLevel: level, sinks: localSinks + [LogSinkRoute(storeSink, name: "store")])
         let modules = ModuleLibrary(
             store: store, builtins: BuiltinModules.registry(), folder: URL(fileURLWithPath: configuration.modulesPath),
-            logger: logging.logger(label: "workflow.modules"))
+            python: configuration.python, logger: logging.logger(label: "workflow.modules"))
         let registry: ModuleRegistry
         do {
             registry = try await modules.refresh()

@@ -48,12 +48,13 @@ public final class ModuleLibrary: Sendable {
     /// The cache of module sources: `modules/.cache` (hidden, so backups and the executable scan pass it by).
     public var cacheFolder: URL { folder.appendingPathComponent(".cache") }
 
-    public init(store: SQLStore, builtins: ModuleRegistry, folder: URL, logger: Logger) {
+    /// `python` is the interpreter custom Python modules run on (configuration `modules.python`).
+    public init(store: SQLStore, builtins: ModuleRegistry, folder: URL, python: String = "python3", logger: Logger) {
         self.store = store
         self.builtins = builtins
         self.folder = folder
         self.logger = logger
-        self.python = try? PythonRuntime.installed(in: folder.appendingPathComponent(".cache"))
+        self.python = try? PythonRuntime.installed(in: folder.appendingPathComponent(".cache"), interpreter: python)
         self.state = Mutex(State(registry: builtins))
     }
 
