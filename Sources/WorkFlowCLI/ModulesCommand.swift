@@ -8,25 +8,32 @@ import WorkFlowServer
 struct ModulesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "modules",
-        abstract: "List the modules, their methods and parameters."
+        abstract: "List the modules, their methods and parameters.",
+        discussion: "Lists the built-in modules and the custom ones stored in the database or installed in $WORKFLOW_HOME/modules; --markdown prints the built-in reference only."
     )
 
     @Argument(help: "Show only this module (such as common.Bash).")
     var module: String?
 
-    @Flag(help: "Print the descriptors as JSON.")
-    var json = false
-
     @Flag(help: "Print the reference as Markdown (docs/modules.md is made this way).")
     var markdown = false
 
+    @OptionGroup var global: GlobalOptions
+
     func validate() throws {
-        if json && markdown { throw ValidationError("choose one of --json and --markdown") }
+        if global.json && markdown { throw ValidationError("choose one of --json and --markdown") }
     }
 
     func run() async throws {
-        let code = ModulesCommand.list(
-            module: module, json: json, markdown: markdown, registry: BuiltinModules.registry(), console: CommandIO.console)
+        if markdown {
+            // The reference of what ships, independent of any data folder.
+            let code = ModulesCommand.list(module: module, json: false, markdown: true, registry: BuiltinModules.registry(), console: CommandIO.console)
+            if code != 0 { throw ExitCode(code) }
+            return
+        }
+        let code = try await CommandContext.with(global) { context in
+            ModulesCommand.list(module: module, json: global.json, markdown: false, registry: context.registry, console: context.console)
+        }
         if code != 0 { throw ExitCode(code) }
     }
 

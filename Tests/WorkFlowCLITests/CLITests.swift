@@ -230,6 +230,29 @@ struct ValidateAndModulesTests {
         #expect(steps == ["name": "steps", "type": "array", "required": true, "default": nil, "doc": #"Steps to run: [{"name", "mod", "method", "params"}]; names must be unique."#])
     }
 
+    @Test("modules also lists the custom modules of the data folder (an executable one here)")
+    func modulesCustom() async throws {
+        let home = try TempHome()
+        let folder = home.directory.appendingPathComponent("modules/ops")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let program = folder.appendingPathComponent("Probe")
+        let source = """
+            #!/usr/bin/env python3
+            import json, sys
+            for line in sys.stdin:
+                request = json.loads(line)
+                print(json.dumps({"type": "description", "id": request["id"], "module": {"description": "Probes things.",
+                    "methods": [{"name": "check", "label": "Check a host.", "params": [{"name": "host", "type": "string", "required": True}]}]}}), flush=True)
+            """
+        try Data(source.utf8).write(to: program)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: program.path)
+        let text = await home.run(["modules", "ops.Probe"])
+        #expect(text.code == 0, "\(text.err)")
+        #expect(text.out.hasPrefix("ops.Probe — Probes things.\n  check: Check a host.\n      host (string, required)"))
+        let json = await home.run(["modules", "--json"])
+        #expect(try JSONParser.parse(json.out).arrayValue?.compactMap { $0["name"]?.stringValue }.contains("ops.Probe") == true)
+    }
+
     @Test("an unknown module name exits 2")
     func unknownModule() {
         let console = BufferConsole()
