@@ -157,7 +157,27 @@ def module_traceback(error):
     return "".join(traceback.format_exception(type(error), error, tb)).rstrip()
 
 
+def die_with_parent():
+    """Ends this process soon after WorkFlow dies (even by `kill -9`), so a module in the middle
+    of a long call is not left running on its own: a watcher thread sees the parent change.
+    (The kernel's PR_SET_PDEATHSIG would fire when the spawning *thread* ends, which in a
+    thread pool can happen at any time.)"""
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(1)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="workflow-parent-watch", daemon=True).start()
+
+
 def serve(root):
+    die_with_parent()
     channel = Channel(take_stdout())
     use_root(root)
     handler = CallLog(channel)
