@@ -65,6 +65,12 @@ struct CustomModuleTests {
                 os.system("echo from a shell")
                 return {"status": True, "obj": object(), "when": 1.5}
 
+            def crash(self, context, cfgs):
+                """Die in the middle of a call."""
+                sys.stderr.write("about to die\n")
+                sys.stderr.flush()
+                os._exit(3)
+
             def refuse(self, context, cfgs):
                 """Return status false, as the seed's modules do on errors."""
                 return {"status": False, "error": "the thing was refused"}
@@ -147,6 +153,25 @@ struct CustomModuleTests {
         }
     }
 
+    @Test("a child that dies in a call fails the step with its exit status and last words; the next step gets a new child")
+    func crash() async throws {
+        let harness = try await Self.makeHarness()
+        try await harness.test { client in
+            let answer = try await Self.run(
+                [
+                    ["name": "dies", "mod": "test.Test", "method": "crash", "on_error": "continue"],
+                    ["name": "after", "mod": "test.Test", "method": "count"],
+                ], named: "crash", client)
+            let runID = try #require(answer.json["run_id"]?.intValue)
+            let steps = try await harness.store.steps(runID: Int64(runID))
+            let dies = try #require(steps.first { $0.name == "dies" })
+            #expect(dies.status == .failed)
+            #expect(dies.error?.contains("exited with code 3") == true, "\(dies.error ?? "")")
+            #expect(dies.logs.contains { $0.message == "about to die" } || dies.error?.contains("about to die") == true)
+            #expect(steps.first { $0.name == "after" }?.result?["n"] == 1)
+        }
+    }
+
     @Test("a step past its timeout kills the child; a later step of the same run starts a new one")
     func timeout() async throws {
         let harness = try await Self.makeHarness()
@@ -214,7 +239,7 @@ struct CustomModuleTests {
             #expect(module["version"] == 1)
             #expect(module["doc"] == "Procedures for testing the engine.")
             let methods = module["methods"]?.arrayValue ?? []
-            #expect(methods.compactMap { $0["name"]?.stringValue } == ["example", "count", "boom", "hang", "chatty", "refuse"], "in source order")
+            #expect(methods.compactMap { $0["name"]?.stringValue } == ["example", "count", "boom", "hang", "chatty", "crash", "refuse"], "in source order")
             let params = methods.first?["params"]?.arrayValue ?? []
             #expect(params.map { $0["name"] } == ["param1", "param2"])
             #expect(params.first?["type"] == "string")

@@ -77,7 +77,6 @@ final class ScriptChild: Sendable {
         /// The last lines the child wrote to stderr outside any request, for crash messages.
         var stderrTail: [String] = []
         var started: [CheckedContinuation<Void, any Error>] = []
-        var stop: AsyncStream<Void>.Continuation?
     }
 
     private let state = Mutex(State())
@@ -139,9 +138,8 @@ final class ScriptChild: Sendable {
     /// Ends the child: closes its stdin so it can finish, and kills its process group if it
     /// has not exited after `grace`.
     func close(grace: Duration = .seconds(2)) async {
-        let (stop, writer) = state.withLock { state in (state.stop, state.writer) }
+        let writer = state.withLock { $0.writer }
         if let writer { try? await writer.finish() }
-        stop?.finish()
         guard let task = runner.withLock({ $0 }) else { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await task.value }
@@ -174,8 +172,6 @@ final class ScriptChild: Sendable {
         options.processGroupID = 0  // a new group led by the child
         var overrides: [Environment.Key: String?] = [:]
         for (key, value) in launch.environment { overrides[Environment.Key(stringLiteral: key)] = value }
-        let (stopStream, stop) = AsyncStream<Void>.makeStream()
-        state.withLock { $0.stop = stop }
         do {
             let outcome = try await run(
                 .path(FilePath(launch.executable)), arguments: Arguments(launch.arguments),
@@ -191,14 +187,12 @@ final class ScriptChild: Sendable {
                 }
                 for continuation in started { continuation.resume() }
                 await withTaskGroup(of: Void.self) { tasks in
-                    tasks.addTask { await self.readStdout(execution.standardOutput) }
                     tasks.addTask { await self.readStderr(execution.standardError) }
-                    tasks.addTask { for await _ in stopStream {} }
+                    await self.readStdout(execution.standardOutput)
                     // stdout ending means the child is done with the protocol, whatever else it
                     // does; kill the group so that nothing it left behind holds stderr open.
-                    await tasks.next()
                     _ = killpg(pid, SIGKILL)
-                    tasks.cancelAll()
+                    await tasks.waitForAll()
                 }
             }
             let status: String =
@@ -216,7 +210,6 @@ final class ScriptChild: Sendable {
             for continuation in started { continuation.resume(throwing: ScriptChildError(description: message)) }
             end(because: message)
         }
-        stop.finish()
     }
 
     private func readStdout(_ stream: SubprocessOutputSequence) async {
