@@ -109,7 +109,7 @@ extension ModulesCommand {
         | child → | `{"type": "result", "id": 7, "result": {"status": true, ...}}` | the method's result |
         | child → | `{"type": "error", "id": 7, "error": "ValueError: ...", "traceback": "..."}` | the method failed |
         | child → | `{"type": "description", "id": 1, "module": {"description": "...", "methods": [{"name": "hello", "label": "...", "params": [{"name": "who", "type": "string", "required": true, "desc": "...", "default": ...}], "returns": {"type": "dict", "desc": "..."}}]}}` | the answer to `describe`; types as in introspection (`string`, `number`, `boolean`, `json`, `ref`) |
-        | child → | `{"type": "ready", "protocol": 1}` | optional greeting; ignored |
+        | child → | `{"type": "ready", "protocol": 1, "stderr_sync": true}` | optional greeting. With `stderr_sync`, the child writes the line `\0workflow-sync <id>\0` to stderr before each answer, and WorkFlow holds the answer until it has read that line, so every stderr line of a call lands in that call's log (stdout and stderr are separate pipes, read side by side) |
 
         When its stdin closes, the child should exit; one that does not is killed two seconds later.
 

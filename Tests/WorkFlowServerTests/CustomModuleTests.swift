@@ -62,7 +62,7 @@ struct CustomModuleTests {
                 """Print to stdout, from Python and from a child process."""
                 print("printed by the module")
                 sys.stdout.write("{\"type\": \"result\", \"id\": 1, \"result\": \"fake\"}\n")
-                os.system("echo from a shell")
+                os.system("echo from a shell; echo to stderr >&2")
                 return {"status": True, "obj": object(), "when": 1.5}
 
             def crash(self, context, cfgs):
@@ -210,6 +210,8 @@ struct CustomModuleTests {
             let logs = try #require(try await harness.store.steps(runID: Int64(runID)).first).logs.map(\.message)
             #expect(logs.contains("printed by the module"))
             #expect(logs.contains("from a shell"))
+            let step = try #require(try await harness.store.steps(runID: Int64(runID)).first)
+            #expect(step.logs.contains { $0.message == "to stderr" && $0.level == .warning }, "stderr lines are warnings of the step")
             #expect(logs.contains { $0.contains("\"result\": \"fake\"") }, "a printed protocol look-alike is only a log line")
         }
     }

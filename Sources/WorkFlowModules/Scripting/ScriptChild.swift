@@ -66,6 +66,9 @@ final class ScriptChild: Sendable {
         var id: Int
         var logger: StepLogger
         var continuation: CheckedContinuation<ScriptReply, any Error>
+        /// The answer, held until the child's stderr for this call has been read (see `stderrSync`).
+        var reply: ScriptReply?
+        var stderrDone = false
     }
 
     private struct State {
@@ -77,6 +80,9 @@ final class ScriptChild: Sendable {
         /// The last lines the child wrote to stderr outside any request, for crash messages.
         var stderrTail: [String] = []
         var started: [CheckedContinuation<Void, any Error>] = []
+        /// The child marks the end of each call's stderr output (`ready` said `stderr_sync`), so
+        /// an answer waits for that mark and every stderr line of the call lands in its log.
+        var stderrSync = false
     }
 
     private let state = Mutex(State())
@@ -254,6 +260,8 @@ final class ScriptChild: Sendable {
         case "log":
             let level = ScriptLogLevel(message["level"]?.stringValue)
             currentLogger()?.log(level.swiftLog, message["message"]?.stringValue ?? message["message"].map { JSONWriter.string(from: $0) } ?? "")
+        case "ready":
+            if message["stderr_sync"] == .bool(true) { state.withLock { $0.stderrSync = true } }
         case "result":
             answer(message, .result(message["result"] ?? .null))
         case "error":
@@ -265,12 +273,16 @@ final class ScriptChild: Sendable {
         case "description":
             answer(message, .description(message["module"] ?? .null))
         default:
-            // `ready` and anything newer: nothing to do.
+            // Anything newer: nothing to do.
             break
         }
     }
 
     private func handleStderr(_ line: String) {
+        if line.hasPrefix(Self.stderrMark), line.hasSuffix("\u{0}") {
+            stderrFinished(id: Int(line.dropFirst(Self.stderrMark.count).dropLast()))
+            return
+        }
         if let logger = currentLogger() {
             if !line.isEmpty { logger.warning(line) }
             return
@@ -285,14 +297,36 @@ final class ScriptChild: Sendable {
         state.withLock { $0.pending?.logger }
     }
 
+    /// `\0workflow-sync <id>\0`: the child's stderr for call `id` is complete.
+    static let stderrMark = "\u{0}workflow-sync "
+
     private func answer(_ message: JSONObject, _ reply: ScriptReply) {
         let id = message["id"]?.intValue
-        let pending = state.withLock { state -> Pending? in
-            guard let pending = state.pending, id == nil || id == pending.id else { return nil }
+        let ready = state.withLock { state -> Pending? in
+            guard var pending = state.pending, id == nil || id == pending.id else { return nil }
+            pending.reply = reply
+            if state.stderrSync && !pending.stderrDone {
+                state.pending = pending
+                return nil
+            }
             state.pending = nil
             return pending
         }
-        pending?.continuation.resume(returning: reply)
+        if let ready, let reply = ready.reply { ready.continuation.resume(returning: reply) }
+    }
+
+    private func stderrFinished(id: Int?) {
+        let ready = state.withLock { state -> Pending? in
+            guard var pending = state.pending, id == nil || id == pending.id else { return nil }
+            pending.stderrDone = true
+            guard pending.reply != nil else {
+                state.pending = pending
+                return nil
+            }
+            state.pending = nil
+            return pending
+        }
+        if let ready, let reply = ready.reply { ready.continuation.resume(returning: reply) }
     }
 
     private func end(because reason: String) {
@@ -311,7 +345,13 @@ final class ScriptChild: Sendable {
             defer { state.pending = nil }
             return (state.pending, state.ended ?? "the module process ended")
         }
-        pending?.continuation.resume(throwing: ScriptChildError(description: reason))
+        guard let pending else { return }
+        // An answer already read (held for the stderr mark) still counts.
+        if let reply = pending.reply {
+            pending.continuation.resume(returning: reply)
+        } else {
+            pending.continuation.resume(throwing: ScriptChildError(description: reason))
+        }
     }
 }
 

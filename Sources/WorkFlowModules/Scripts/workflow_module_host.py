@@ -25,6 +25,7 @@ import math
 import os
 import re
 import sys
+import threading
 import traceback
 
 PROTOCOL = 1
@@ -55,10 +56,13 @@ class Channel:
 
     def __init__(self, stream):
         self.stream = stream
+        self.lock = threading.Lock()
 
     def send(self, message):
-        self.stream.write(json.dumps(message, ensure_ascii=False, allow_nan=False) + "\n")
-        self.stream.flush()
+        line = json.dumps(message, ensure_ascii=False, allow_nan=False) + "\n"
+        with self.lock:
+            self.stream.write(line)
+            self.stream.flush()
 
 
 def take_stdout():
@@ -93,27 +97,53 @@ class CallLog(logging.Handler):
         self.channel.send({"type": "log", "id": self.call, "level": self.LEVELS.get(record.levelname, "info"), "message": message})
 
 
-class PrintedLines(io.TextIOBase):
-    """`sys.stdout` while serving: printed lines become `info` log lines of the call."""
+class Capture:
+    """What is written to file descriptor 1 while serving — by `print`, by C code, by child
+    processes — arrives through a pipe and becomes `info` log lines of the call being served.
+
+    ``sync`` makes sure everything written so far has been forwarded before the call's answer
+    is sent: it writes a marker into the pipe, which is read in order, and waits for it."""
+
+    MARKER = "\x00workflow-sync\x00"
 
     def __init__(self, handler):
         self.handler = handler
-        self.pending = ""
+        self.seen = threading.Event()
+        read, write = os.pipe()
+        os.dup2(write, 1)
+        os.close(write)
+        threading.Thread(target=self.forward, args=(read,), name="workflow-capture", daemon=True).start()
 
-    def writable(self):
-        return True
+    def forward(self, read):
+        with os.fdopen(read, "r", encoding="utf-8", errors="replace", newline="\n") as stream:
+            for line in stream:
+                line = line.rstrip("\n")
+                if line.endswith(self.MARKER):
+                    line = line[: -len(self.MARKER)]
+                    if line:
+                        self.send(line)
+                    self.seen.set()
+                    continue
+                self.send(line)
 
-    def write(self, text):
-        self.pending += text
-        while "\n" in self.pending:
-            line, self.pending = self.pending.split("\n", 1)
-            self.handler.channel.send({"type": "log", "id": self.handler.call, "level": "info", "message": line})
-        return len(text)
+    def send(self, line):
+        self.handler.channel.send({"type": "log", "id": self.handler.call, "level": "info", "message": line})
 
-    def flush(self):
-        if self.pending:
-            line, self.pending = self.pending, ""
-            self.handler.channel.send({"type": "log", "id": self.handler.call, "level": "info", "message": line})
+    def sync(self, timeout=5):
+        self.seen.clear()
+        os.write(1, self.MARKER.encode() + b"\n")
+        self.seen.wait(timeout)
+
+
+def sync_stderr(call):
+    """Marks the end of a call's stderr output. WorkFlow reads stderr itself (so a crash's last
+    words reach it even when this process dies) and holds the call's answer until it has read
+    this line, so that every stderr line of the call lands in the call's log."""
+    try:
+        sys.stderr.flush()
+    except Exception:  # a module may have closed or replaced it
+        pass
+    os.write(2, ("\x00workflow-sync %s\x00\n" % call).encode())
 
 
 class ModuleFiles:
@@ -185,9 +215,20 @@ def serve(root):
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
     logger.addHandler(handler)
-    sys.stdout = PrintedLines(handler)
+    capture = Capture(handler)
+    sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", buffering=0, closefd=False), encoding="utf-8", line_buffering=True)
+
+    def settle(call):
+        """Forwards what the call printed before its answer goes out."""
+        try:
+            sys.stdout.flush()
+        except Exception:  # a module may have closed or replaced it
+            pass
+        capture.sync()
+        sync_stderr(call)
+
     context = {}
-    channel.send({"type": "ready", "protocol": PROTOCOL, "python": sys.version.split()[0]})
+    channel.send({"type": "ready", "protocol": PROTOCOL, "python": sys.version.split()[0], "stderr_sync": True})
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -204,10 +245,10 @@ def serve(root):
             if method is None or request["method"].startswith("_"):
                 raise AttributeError("%s has no method %s" % (request["module"], request["method"]))
             result = method(context, request.get("params") or {})
-            sys.stdout.flush()
+            settle(call)
             channel.send({"type": "result", "id": call, "result": plain(result)})
         except BaseException as error:  # SystemExit too: one step's exit() must not end the run
-            sys.stdout.flush()
+            settle(call)
             channel.send({
                 "type": "error", "id": call,
                 "error": "%s: %s" % (type(error).__name__, error) if str(error) else type(error).__name__,
