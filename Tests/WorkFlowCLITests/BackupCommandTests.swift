@@ -15,7 +15,7 @@ struct BackupCommandTests {
         let zip = source.directory.appendingPathComponent("backup.zip").path
         var r = await source.run(["backup", zip])
         #expect(r.code == 0, "\(r.err)")
-        #expect(r.out.hasPrefix("Backed up 1 workflow (2 versions), 0 schedules, 0 users, 0 settings and 0 module files to \(zip) ("))
+        #expect(r.out.hasPrefix("Backed up 1 workflow (2 versions), 0 schedules, 0 users, 0 settings and 0 custom modules to \(zip) ("))
 
         r = await source.run(["backup", zip])
         #expect(r.code == 1)
