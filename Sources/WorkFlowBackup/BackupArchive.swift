@@ -46,16 +46,35 @@ public struct BackupUser: Sendable, Hashable {
 
 /// A custom module source in a backup: `modules/<category>/<file>.py`.
 public struct BackupModuleFile: Sendable, Hashable {
+    /// The entry (or, for a seed installation, the file) it was read from.
     public var entry: String
     public var category: String
     public var fileName: String
-    public var contents: Data
-    /// The file is one of the modules the seed shipped (or a copy of one, such as `Http 2.py`).
-    /// WorkFlow has these built in, so a restore leaves them out.
-    public var isSeedBuiltIn: Bool
+    /// The text, with `\n` line ends (the module library saves it so).
+    public var source: String
+    /// Why the file is left out: one of the seed's own modules (WorkFlow has them built in), a copy
+    /// such as `Http 2.py`, a helper such as `_util.py`, or a name the module store cannot hold.
+    /// `nil` for a module that is restored.
+    public var skipReason: String?
+    /// What checking the source found; `nil` for a file left out.
+    public var check: ModuleCheck?
 
-    /// `<category>/<file>` under the modules folder.
+    public init(entry: String, category: String, fileName: String, source: String, skipReason: String?, check: ModuleCheck? = nil) {
+        self.entry = entry
+        self.category = category
+        self.fileName = fileName
+        self.source = source
+        self.skipReason = skipReason
+        self.check = check
+    }
+
+    /// `<category>/<file>`, as the seed's `mod/` folder held it.
     public var relativePath: String { "\(category)/\(fileName)" }
+    /// The class name: the file name without `.py`.
+    public var name: String { String(fileName.dropLast(3)) }
+    /// `category.Name`, as workflows call it.
+    public var moduleName: String { "\(category).\(name)" }
+    var moduleSource: ModuleSource { ModuleSource(category: category, name: name, source: source) }
 }
 
 /// A backup ZIP, read and checked as a whole before anything is restored from it.
@@ -67,6 +86,7 @@ public struct BackupArchive: Sendable {
     public var histories: [String: BackupHistory]
     /// `nil` when the backup has no settings section.
     public var settings: JSONObject?
+    /// Every module file, the ones left out included (each says why).
     public var modules: [BackupModuleFile]
     /// In the order of `extra/schedules.json`.
     public var schedules: [BackupSchedule] = []
@@ -77,23 +97,21 @@ public struct BackupArchive: Sendable {
 
     /// Reads and validates `data`. Every problem is reported at once, each naming its entry:
     /// not a ZIP, over the ``BackupLimits``, no `backup.json`, paths that could escape the folder
-    /// they are unpacked into, unknown sections, and workflow documents that do not validate
-    /// against `registry`. Steps may call modules that the backup ships in `modules/` or that
-    /// `installedModules` names (`category.Name`), which the registry does not know yet.
+    /// they are unpacked into, unknown sections, module sources that `modules` refuses (a syntax
+    /// error, with its line and column), and workflow documents that do not validate against
+    /// `registry`. Steps may call the stored custom modules and the modules the backup ships, which
+    /// are validated as the backup's sources describe them.
     public static func read(
-        _ data: Data, registry: ModuleRegistry, installedModules: Set<String> = [], limits: BackupLimits = .standard
-    ) throws(BackupError) -> BackupArchive {
+        _ data: Data, registry: ModuleRegistry, modules: any BackupModuleSources, limits: BackupLimits = .standard
+    ) async throws(BackupError) -> BackupArchive {
         let unpacked = ZIPEntries.unpack(data, limits: limits)
         if let fatal = unpacked.fatal {
             throw .invalidArchive([fatal])
         }
-        var reader = ArchiveReader(registry: registry, installedModules: installedModules)
+        var reader = ArchiveReader(modules: modules)
         reader.problems = unpacked.problems
-        do throws(BackupError) {
-            return try reader.read(unpacked.entries)
-        } catch {
-            throw .invalidArchive(Self.inArchiveOrder(error.problems, order: unpacked.order))
-        }
+        reader.parse(unpacked.entries)
+        return try await reader.finish(registry: registry, order: unpacked.order)
     }
 
     /// `problems` sorted by their entry's place in the archive; problems of the archive as a
@@ -108,30 +126,33 @@ public struct BackupArchive: Sendable {
     }
 }
 
-/// The checks of ``BackupArchive/read(_:registry:installedModules:limits:)``, entry by entry.
-private struct ArchiveReader {
-    let registry: ModuleRegistry
-    let installedModules: Set<String>
+/// The checks of ``BackupArchive/read(_:registry:modules:limits:)``: ``parse(_:)`` sorts the
+/// entries into sections (a seed installation fills them from its files instead), then
+/// ``finish(registry:order:)`` checks the module sources and validates the rest against them.
+struct ArchiveReader {
+    let modules: any BackupModuleSources
     var problems: [BackupProblem] = []
+    var manifest: BackupManifest?
+    var workflows: [(path: String, value: JSONObject)] = []
+    var histories: [UnpackedEntry] = []
+    var scheduleEntry: UnpackedEntry?
+    var userEntry: UnpackedEntry?
+    var moduleFiles: [BackupModuleFile] = []
+    var settings: JSONObject?
+    var ignored: [SeedSection] = []
 
-    init(registry: ModuleRegistry, installedModules: Set<String>) {
-        self.registry = registry
-        self.installedModules = installedModules
+    init(modules: any BackupModuleSources) {
+        self.modules = modules
     }
 
-    mutating func problem(_ entry: String?, _ message: String) {
-        problems.append(BackupProblem(entry: entry, message: message))
+    mutating func problem(_ entry: String?, _ message: String, line: Int? = nil, column: Int? = nil) {
+        problems.append(BackupProblem(entry: entry, message: message, line: line, column: column))
     }
 
-    mutating func read(_ entries: [UnpackedEntry]) throws(BackupError) -> BackupArchive {
+    /// Sorts the ZIP's entries into the sections, checking each entry's place and JSON.
+    mutating func parse(_ entries: [UnpackedEntry]) {
         let manifest = readManifest(entries)
-        var workflows: [(entry: UnpackedEntry, value: JSONObject)] = []
-        var histories: [UnpackedEntry] = []
-        var scheduleEntry: UnpackedEntry?
-        var userEntry: UnpackedEntry?
-        var modules: [BackupModuleFile] = []
-        var settings: JSONObject?
-        var ignored: [SeedSection] = []
+        self.manifest = manifest
 
         for entry in entries where entry.path != BackupLayout.manifestPath {
             let parts = EntryPath.components(entry.path)
@@ -161,11 +182,11 @@ private struct ArchiveReader {
                     problem(entry.path, "expected a JSON object {\"flow_name\", \"enabled\", \"procedures\"}")
                     continue
                 }
-                workflows.append((entry, object))
+                workflows.append((entry.path, object))
             case BackupLayout.modulesFolder:
                 if entry.isDirectory { continue }
                 guard requireListed(.modules, entry.path, manifest) else { continue }
-                if let module = readModule(entry, parts: parts) { modules.append(module) }
+                if let module = readModule(entry, parts: parts) { moduleFiles.append(module) }
             case BackupLayout.extraFolder:
                 if isFolderOnly { continue }
                 // A section is a folder (`extra/versions/`) or one file (`extra/schedules.json`).
@@ -204,17 +225,68 @@ private struct ArchiveReader {
                 problem(entry.path, "unknown section '\(top)' (a backup holds backup.json, settings.json, accounts.json, workflows/, modules/ and extra/)")
             }
         }
+    }
 
-        let customModules = installedModules.union(modules.filter { !$0.isSeedBuiltIn }.map(\.moduleName))
-        var byName: [String: BackupWorkflow] = [:]
+    /// Checks the module sources together, then validates the workflows (against the registry,
+    /// the stored custom modules and the checked sources), histories, schedules and users, and
+    /// throws every problem found, in `order`, or returns the archive.
+    mutating func finish(registry: ModuleRegistry, order: [String]) async throws(BackupError) -> BackupArchive {
+        let modules = self.modules
+        do throws(BackupError) {
+            let stored = try await BackupError.reading { try await modules.storedModules() }
+            await checkModules()
+            return try validate(registry: registry, storedModules: Set(stored.map(\.qualifiedName)))
+        } catch {
+            guard case .invalidArchive(let problems) = error else { throw error }
+            throw .invalidArchive(BackupArchive.inArchiveOrder(problems, order: order))
+        }
+    }
+
+    /// Asks the library about every module that is to be restored, in one go (they may import
+    /// one another). A source it refuses is a problem of its entry, with the line and column.
+    private mutating func checkModules() async {
+        let indices = moduleFiles.indices.filter { moduleFiles[$0].skipReason == nil }
+        guard !indices.isEmpty else { return }
+        let sources = indices.map { moduleFiles[$0].moduleSource }
+        let checks: [ModuleCheck]
+        do {
+            checks = try await modules.check(sources)
+        } catch {
+            for index in indices { problem(moduleFiles[index].entry, "cannot be checked: \(error)") }
+            return
+        }
+        for (index, check) in zip(indices, checks) {
+            moduleFiles[index].check = check
+            if case .refused(let message, let line, let column) = check.outcome {
+                problem(moduleFiles[index].entry, message, line: line, column: column)
+            }
+        }
+    }
+
+    private mutating func validate(registry: ModuleRegistry, storedModules: Set<String>) throws(BackupError) -> BackupArchive {
+        // Steps calling a module the backup ships are checked against the backup's source, not
+        // the stored one it replaces; a module that cannot be called yet (an import that fails
+        // on this node) is accepted by name, as a stored one is.
+        let restored = moduleFiles.filter { $0.skipReason == nil }
+        let shipped = Set(restored.map(\.moduleName))
+        var checked = ModuleRegistry(registry.names.filter { !shipped.contains($0) }.compactMap { registry.module(named: $0) })
+        for module in restored {
+            if case .callable(let descriptor)? = module.check?.outcome {
+                checked.register(DescribedModule(descriptor: ModuleDescriptor(
+                    name: module.moduleName, doc: descriptor.doc, methods: descriptor.methods,
+                    checksParameterTypes: descriptor.checksParameterTypes)))
+            }
+        }
+        let byName = storedModules.union(shipped)
+        var named: [String: BackupWorkflow] = [:]
         var ordered: [BackupWorkflow] = []
-        for (entry, object) in workflows {
-            guard let workflow = readWorkflow(entry.path, object, customModules: customModules) else { continue }
-            if let other = byName[workflow.name] {
-                problem(entry.path, "workflow '\(workflow.name)' is also in \(other.entry)")
+        for (path, object) in workflows {
+            guard let workflow = readWorkflow(path, object, registry: checked, customModules: byName) else { continue }
+            if let other = named[workflow.name] {
+                problem(path, "workflow '\(workflow.name)' is also in \(other.entry)")
                 continue
             }
-            byName[workflow.name] = workflow
+            named[workflow.name] = workflow
             ordered.append(workflow)
         }
         var historyByName: [String: BackupHistory] = [:]
@@ -222,21 +294,21 @@ private struct ArchiveReader {
             guard let history = readHistory(entry) else { continue }
             if let other = historyByName[history.flowName] {
                 problem(entry.path, "the history of '\(history.flowName)' is also in \(other.entry)")
-            } else if byName[history.flowName] == nil {
+            } else if named[history.flowName] == nil {
                 problem(entry.path, "history of workflow '\(history.flowName)', which the backup does not hold")
             } else {
                 historyByName[history.flowName] = history
             }
         }
 
-        let schedules = scheduleEntry.map { readSchedules($0, workflows: Set(byName.keys)) } ?? []
+        let schedules = scheduleEntry.map { readSchedules($0, workflows: Set(named.keys)) } ?? []
         let users = userEntry.map { readUsers($0) } ?? []
 
         guard problems.isEmpty, let manifest else {
             throw .invalidArchive(problems)
         }
         return BackupArchive(
-            manifest: manifest, workflows: ordered, histories: historyByName, settings: settings, modules: modules,
+            manifest: manifest, workflows: ordered, histories: historyByName, settings: settings, modules: moduleFiles,
             schedules: schedules, users: users, ignoredSections: ignored)
     }
 
@@ -272,7 +344,9 @@ private struct ArchiveReader {
         }
     }
 
-    private mutating func readWorkflow(_ path: String, _ object: JSONObject, customModules: Set<String>) -> BackupWorkflow? {
+    private mutating func readWorkflow(
+        _ path: String, _ object: JSONObject, registry: ModuleRegistry, customModules: Set<String>
+    ) -> BackupWorkflow? {
         let before = problems.count
         var name = ""
         switch object["flow_name"] {
@@ -313,9 +387,9 @@ private struct ArchiveReader {
         return BackupWorkflow(entry: path, name: name, enabled: enabled, document: document)
     }
 
-    /// Whether `issue` is "unknown module" for a step that calls a custom module: one the backup
-    /// ships or that is installed. Those modules are not in the registry, so their methods
-    /// cannot be checked here.
+    /// Whether `issue` is "unknown module" for a step that calls a custom module that the backup
+    /// ships or the store holds but that cannot be called yet (an import that fails on this
+    /// node), so its methods cannot be checked here.
     static func callsCustomModule(_ issue: ValidationIssue, document: JSONObject, customModules: Set<String>) -> Bool {
         let prefix = "procedures["
         guard issue.path.hasPrefix(prefix), issue.path.hasSuffix("].mod"),
@@ -513,14 +587,20 @@ private struct ArchiveReader {
             problem(entry.path, "expected a Python source file <name>.py whose name does not start with '.'")
             return nil
         }
-        let isBuiltIn = ModuleFiles.isSeedBuiltIn(category: category, fileName: fileName, registry: registry)
-        return BackupModuleFile(entry: entry.path, category: category, fileName: fileName, contents: entry.data, isSeedBuiltIn: isBuiltIn)
+        return moduleFile(entry.path, category: category, fileName: fileName, data: entry.data)
     }
-}
 
-extension BackupModuleFile {
-    /// `category.Name`, as workflows call it.
-    var moduleName: String { "\(category).\(fileName.dropLast(3))" }
+    /// A module file, with the reason it is left out; `nil` (a problem) when it is not UTF-8 text.
+    mutating func moduleFile(_ path: String, category: String, fileName: String, data: Data) -> BackupModuleFile? {
+        let skipReason = ModuleFiles.skipReason(category: category, fileName: fileName, isBuiltIn: modules.isBuiltIn)
+        guard let text = String(data: data, encoding: .utf8) else {
+            if skipReason == nil { problem(path, "not UTF-8 text; a Python source must be") }
+            return skipReason == nil ? nil : BackupModuleFile(entry: path, category: category, fileName: fileName, source: "", skipReason: skipReason)
+        }
+        return BackupModuleFile(
+            entry: path, category: category, fileName: fileName, source: text.replacingOccurrences(of: "\r\n", with: "\n"),
+            skipReason: skipReason)
+    }
 }
 
 extension JSONValue {

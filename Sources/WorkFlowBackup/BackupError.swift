@@ -2,17 +2,26 @@ import WorkFlowStore
 
 /// One thing wrong with a backup archive, with the entry it concerns.
 public struct BackupProblem: Sendable, Hashable, CustomStringConvertible {
-    /// The entry's path inside the ZIP (`workflows/nightly.json`); `nil` for the archive as a whole.
+    /// The entry's path inside the ZIP (`workflows/nightly.json`), or the file's path when a seed
+    /// installation is imported; `nil` for the archive as a whole.
     public var entry: String?
     public var message: String
+    /// Where in the entry, when known (a module's syntax error).
+    public var line: Int?
+    public var column: Int?
 
-    public init(entry: String?, message: String) {
+    public init(entry: String?, message: String, line: Int? = nil, column: Int? = nil) {
         self.entry = entry
         self.message = message
+        self.line = line
+        self.column = column
     }
 
+    /// `entry: message`, or `entry:line:column: message` as compilers write it.
     public var description: String {
-        entry.map { "\($0): \(message)" } ?? message
+        guard let entry else { return message }
+        let place = [line, line == nil ? nil : column].compactMap { $0 }.map { ":\($0)" }.joined()
+        return "\(entry)\(place): \(message)"
     }
 }
 
@@ -22,8 +31,10 @@ public enum BackupError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidArchive([BackupProblem])
     /// The store failed while the backup was read from it or planned against it.
     case store(StoreError)
-    /// A file (a module source, the archive) could not be read or written.
+    /// A file (the archive, a seed installation's file) could not be read or written.
     case file(path: String, message: String)
+    /// The custom modules could not be read, checked or saved.
+    case modules(String)
 
     public var description: String {
         switch self {
@@ -34,6 +45,8 @@ public enum BackupError: Error, Sendable, Hashable, CustomStringConvertible {
             return error.description
         case .file(let path, let message):
             return "\(path): \(message)"
+        case .modules(let message):
+            return "the custom modules: \(message)"
         }
     }
 
@@ -51,6 +64,17 @@ extension BackupError {
             return try await body()
         } catch {
             throw .store(error)
+        }
+    }
+
+    /// Runs a call of the module library, turning its error into ``BackupError/modules(_:)``.
+    static func reading<R>(_ body: () async throws -> R) async throws(BackupError) -> R {
+        do {
+            return try await body()
+        } catch let error as StoreError {
+            throw .store(error)
+        } catch {
+            throw .modules("\(error)")
         }
     }
 }

@@ -7,9 +7,13 @@ extension BackupProblem {
     /// The archive has no `backup.json`, so it is not a backup.
     public static let missingManifest = BackupProblem(entry: BackupLayout.manifestPath, message: "missing: this is not a WorkFlow backup")
 
-    /// `{"entry", "message"}`; `entry` is `null` for the archive as a whole.
+    /// `{"entry", "message"}`, with `line` and `column` when known; `entry` is `null` for the
+    /// archive as a whole.
     public var json: JSONValue {
-        ["entry": entry.map(JSONValue.string) ?? .null, "message": .string(message)]
+        var object: JSONObject = ["entry": entry.map(JSONValue.string) ?? .null, "message": .string(message)]
+        if let line { object["line"] = .int(line) }
+        if let column { object["column"] = .int(column) }
+        return .object(object)
     }
 }
 

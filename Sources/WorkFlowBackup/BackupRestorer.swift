@@ -2,10 +2,10 @@ import Foundation
 import WorkFlowEngine
 import WorkFlowStore
 
-/// What a restore does to one workflow, setting or module file.
+/// What a restore does to one workflow, setting or module.
 public enum RestoreChange: String, Sendable, Hashable {
     case create, update, unchanged
-    /// Left out on purpose (a module WorkFlow has built in).
+    /// Left out on purpose (a module WorkFlow has built in, a copy, a helper file).
     case skip
 }
 
@@ -22,7 +22,7 @@ public struct RestoreItem: Sendable, Hashable {
     /// The archive entry it comes from.
     public var entry: String
     public var change: RestoreChange
-    /// `with 4 versions`, `as version 7`, `built into WorkFlow`.
+    /// `with 4 versions`, `as version 7`, `built into WorkFlow`, a module's problem.
     public var detail: String?
 }
 
@@ -45,7 +45,7 @@ public struct RestoreResult: Sendable {
     public var failures: [BackupProblem]
 }
 
-/// Applies a validated ``BackupArchive`` to the store and the modules folder.
+/// Applies a validated ``BackupArchive`` to the store and the module library.
 ///
 /// The rules:
 /// - A workflow that does not exist is created with the backup's `enabled`. With a version
@@ -55,21 +55,24 @@ public struct RestoreResult: Sendable {
 ///   nothing when the documents are equal. Its history and `enabled` stay as they are, as in the
 ///   seed's restore: an imported history would clash with the versions it already has.
 /// - Every setting in the backup is written; settings it does not hold stay.
-/// - Module sources are written to `<modules folder>/<category>/<file>`, replacing what is
-///   there, except those of modules WorkFlow has built in (the seed backed up its own).
+/// - Each custom module source is saved through the module library: a new module, a new version
+///   when it differs from the stored one, or nothing. The seed's own modules (WorkFlow has them
+///   built in), copies such as `Http 2.py` and helper files such as `_util.py` are left out.
+///   Modules are saved before the workflows that call them.
 /// - A schedule that does not exist is created; one that exists takes the backup's settings.
 /// - A user who does not exist is created with the backup's role, enabled flag and password hash;
 ///   without a hash (the default when backing up) they cannot sign in until an administrator
 ///   sets a password. Users who exist are left as they are (password, role and all).
 /// - Workflows, settings, modules, schedules and users that are not in the backup are left alone.
 ///
-/// Everything the backup holds was validated when it was read, so a write can only fail for a
-/// reason outside it (the database, the disk, a workflow created meanwhile). Each workflow is
-/// written in its own transaction; a failure is reported with its entry and the others go on.
+/// Everything the backup holds was validated when it was read (module sources too, by the module
+/// library), so a write can only fail for a reason outside it (the database, the disk, a workflow
+/// created meanwhile). Each workflow and module is written in its own transaction; a failure is
+/// reported with its entry and the others go on.
 public struct BackupRestorer: Sendable {
     let flows: any FlowStore & FlowImportStore
     let settings: any SettingsStore
-    let modulesFolder: URL
+    let modules: any BackupModuleSources
     /// Where schedules and users go; without them those sections are listed as skipped.
     let schedules: (any ScheduleStore)?
     let users: (any AuthStore)?
@@ -80,20 +83,21 @@ public struct BackupRestorer: Sendable {
     public static let noPassword = "!"
 
     public init(
-        flows: any FlowStore & FlowImportStore, settings: any SettingsStore, modulesFolder: URL, schedules: (any ScheduleStore)? = nil,
-        users: (any AuthStore)? = nil, now: @escaping @Sendable () -> Date = { Date() }
+        flows: any FlowStore & FlowImportStore, settings: any SettingsStore, modules: any BackupModuleSources,
+        schedules: (any ScheduleStore)? = nil, users: (any AuthStore)? = nil, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.flows = flows
         self.settings = settings
-        self.modulesFolder = modulesFolder
+        self.modules = modules
         self.schedules = schedules
         self.users = users
         self.now = now
     }
 
     /// Works out what restoring `archive` changes, reading but never writing.
+    /// Modules come first, as they are written first.
     public func plan(_ archive: BackupArchive) async throws(BackupError) -> RestorePlan {
-        var items: [RestoreItem] = []
+        var items = try await planModules(archive)
         for workflow in archive.workflows {
             let existing = try await BackupError.storing { () async throws(StoreError) in try await flows.flow(named: workflow.name) }
             let item: RestoreItem
@@ -123,25 +127,36 @@ public struct BackupRestorer: Sendable {
                 items.append(RestoreItem(kind: .setting, name: key, entry: BackupLayout.settingsPath, change: change))
             }
         }
-        for module in archive.modules {
-            let change: RestoreChange
-            var detail: String?
-            if module.isSeedBuiltIn {
-                change = .skip
-                detail = "built into WorkFlow"
-            } else {
-                let target = modulesFolder.appendingPathComponent(module.relativePath)
-                if let current = FileManager.default.contents(atPath: target.path) {
-                    change = current == module.contents ? .unchanged : .update
-                } else {
-                    change = .create
-                }
-            }
-            items.append(RestoreItem(kind: .module, name: module.relativePath, entry: module.entry, change: change, detail: detail))
-        }
         items += try await planSchedules(archive)
         items += try await planUsers(archive)
         return RestorePlan(items: items, ignoredSections: archive.ignoredSections, archive: archive)
+    }
+
+    private func planModules(_ archive: BackupArchive) async throws(BackupError) -> [RestoreItem] {
+        guard !archive.modules.isEmpty else { return [] }
+        let stored = try await BackupError.reading { try await modules.storedModules() }
+        let byName = Dictionary(stored.map { ($0.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
+        return archive.modules.map { module in
+            var change: RestoreChange
+            var detail: String?
+            if let reason = module.skipReason {
+                change = .skip
+                detail = reason
+            } else {
+                switch byName[module.moduleName] {
+                case nil:
+                    (change, detail) = (.create, "version 1")
+                case let current? where current.source == module.source:
+                    (change, detail) = (.unchanged, "version \(current.currentVersion)")
+                case let current?:
+                    (change, detail) = (.update, "as version \(current.currentVersion + 1)")
+                }
+                if change != .unchanged, case .broken(let problem)? = module.check?.outcome {
+                    detail = (detail ?? "") + "; saved with a problem, steps cannot call it until it is fixed: \(problem)"
+                }
+            }
+            return RestoreItem(kind: .module, name: module.relativePath, entry: module.entry, change: change, detail: detail)
+        }
     }
 
     private func planSchedules(_ archive: BackupArchive) async throws(BackupError) -> [RestoreItem] {
@@ -185,11 +200,16 @@ public struct BackupRestorer: Sendable {
     /// Carries out `plan`. `source` names the backup in version comments
     /// (`restored from backup <source>`); `author` is recorded on every version written.
     public func apply(_ plan: RestorePlan, author: String?, source: String) async -> RestoreResult {
+        await apply(plan, author: author, comment: "restored from backup \(source)")
+    }
+
+    /// Carries out `plan`, with `comment` on every version written (of workflows and modules) and
+    /// `author` on every version (modules saved without one are by `restore`).
+    public func apply(_ plan: RestorePlan, author: String?, comment: String) async -> RestoreResult {
         let archive = plan.archive
-        let comment = "restored from backup \(source)"
-        var failures: [BackupProblem] = []
+        var failures = await saveModules(plan, author: author ?? "restore", comment: comment)
         let workflows = Dictionary(archive.workflows.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        for item in plan.items {
+        for item in plan.items where item.kind != .module {
             do throws(StoreError) {
                 switch (item.kind, item.change) {
                 case (.workflow, .create):
@@ -202,11 +222,6 @@ public struct BackupRestorer: Sendable {
                 case (.setting, .create), (.setting, .update):
                     guard let value = archive.settings?[item.name] else { continue }
                     try await settings.setSetting(item.name, to: value)
-                case (.module, .create), (.module, .update):
-                    guard let module = archive.modules.first(where: { $0.entry == item.entry }) else { continue }
-                    if let problem = writeModule(module) {
-                        failures.append(BackupProblem(entry: item.entry, message: problem))
-                    }
                 case (.schedule, .create), (.schedule, .update):
                     guard let schedules, let schedule = archive.schedules.first(where: { "\($0.flowName)/\($0.name)" == item.name }) else { continue }
                     if item.change == .create {
@@ -256,24 +271,21 @@ public struct BackupRestorer: Sendable {
         return versions
     }
 
-    /// Writes one module source, refusing to follow a symbolic link out of the modules folder.
-    /// Returns the problem, or `nil` when the file was written.
-    private func writeModule(_ module: BackupModuleFile) -> String? {
-        let manager = FileManager.default
-        let categoryURL = modulesFolder.appendingPathComponent(module.category)
-        let target = categoryURL.appendingPathComponent(module.fileName)
-        do {
-            for url in [categoryURL, target] {
-                let type = try? manager.attributesOfItem(atPath: url.path)[.type] as? FileAttributeType
-                if type == .typeSymbolicLink {
-                    return "\(url.path) is a symbolic link; not written"
-                }
+    /// Saves the plan's new and changed modules, first, so that no workflow is ever stored calling
+    /// a module that is not; then has the library load them for runs. Returns the saves that failed.
+    private func saveModules(_ plan: RestorePlan, author: String, comment: String) async -> [BackupProblem] {
+        var failures: [BackupProblem] = []
+        var saved = false
+        for item in plan.items where item.kind == .module && (item.change == .create || item.change == .update) {
+            guard let module = plan.archive.modules.first(where: { $0.entry == item.entry }), let check = module.check else { continue }
+            do {
+                _ = try await modules.save(module.moduleSource, check: check, author: author, comment: comment)
+                saved = true
+            } catch {
+                failures.append(BackupProblem(entry: item.entry, message: "\(module.moduleName): \(error)"))
             }
-            try manager.createDirectory(at: categoryURL, withIntermediateDirectories: true)
-            try module.contents.write(to: target, options: .atomic)
-            return nil
-        } catch {
-            return "cannot write \(target.path): \(error.localizedDescription)"
         }
+        if saved { await modules.reload() }
+        return failures
     }
 }

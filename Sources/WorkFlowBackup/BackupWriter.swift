@@ -12,7 +12,7 @@ public struct BackupOutput: Sendable {
     /// Versions across all histories.
     public var versionCount: Int
     public var settingCount: Int
-    /// `<category>/<file>` of each module source.
+    /// `<category>/<Name>.py` of each custom module.
     public var modules: [String]
     /// Schedules in `extra/schedules.json` (0 when the section was not written).
     public var scheduleCount = 0
@@ -21,13 +21,16 @@ public struct BackupOutput: Sendable {
 }
 
 /// Writes the store's workflows (live ones, with their version histories), the settings and the
-/// custom module sources into a ZIP in the seed's layout, which the seed can restore too, and
-/// (when given their stores) the schedules and the users in sections of our own.
+/// custom modules' current sources into a ZIP in the seed's layout, which the seed can restore
+/// too, and (when given their stores) the schedules and the users in sections of our own.
+///
+/// A module's source goes to `modules/<category>/<Name>.py`, where the seed's `mod/` kept it; its
+/// older versions stay in the database (a restore gives a new module version 1).
 public struct BackupWriter: Sendable {
     let flows: any FlowStore
     let settings: any SettingsStore
-    /// `$WORKFLOW_HOME/modules`; `nil` or a missing folder backs up no modules.
-    let modulesFolder: URL?
+    /// The custom modules; `nil` backs up none.
+    let modules: (any BackupModuleSources)?
     let schedules: (any ScheduleStore)?
     let users: (any AuthStore)?
     /// Whether `extra/users.json` carries the users' bcrypt password hashes, so that restored
@@ -35,12 +38,12 @@ public struct BackupWriter: Sendable {
     let includePasswordHashes: Bool
 
     public init(
-        flows: any FlowStore, settings: any SettingsStore, modulesFolder: URL?, schedules: (any ScheduleStore)? = nil,
+        flows: any FlowStore, settings: any SettingsStore, modules: (any BackupModuleSources)?, schedules: (any ScheduleStore)? = nil,
         users: (any AuthStore)? = nil, includePasswordHashes: Bool = false
     ) {
         self.flows = flows
         self.settings = settings
-        self.modulesFolder = modulesFolder
+        self.modules = modules
         self.schedules = schedules
         self.users = users
         self.includePasswordHashes = includePasswordHashes
@@ -65,16 +68,11 @@ public struct BackupWriter: Sendable {
             files.append((BackupLayout.versionsEntry(for: flow.name), JSONWriter.data(from: .object(history), pretty: true)))
         }
         var moduleNames: [String] = []
-        if let modulesFolder {
-            for file in try ModuleFiles.list(in: modulesFolder) {
-                let contents: Data
-                do {
-                    contents = try Data(contentsOf: file.url)
-                } catch {
-                    throw .file(path: file.url.path, message: "cannot be read: \(error.localizedDescription)")
-                }
-                files.append(("\(BackupLayout.modulesFolder)/\(file.relativePath)", contents))
-                moduleNames.append(file.relativePath)
+        if let modules {
+            for module in try await BackupError.reading({ try await modules.storedModules() }) where !modules.isBuiltIn(module.qualifiedName) {
+                let relativePath = "\(module.category)/\(module.name).py"
+                files.append(("\(BackupLayout.modulesFolder)/\(relativePath)", Data(module.source.utf8)))
+                moduleNames.append(relativePath)
             }
         }
         let values = try await BackupError.storing { () async throws(StoreError) in try await settings.settings() }

@@ -1,7 +1,9 @@
 import Foundation
 import WorkFlowEngine
+import WorkFlowStore
 
-/// Custom module sources on disk: `<modules folder>/<category>/<Name>.py`, the seed's `mod/` layout.
+/// Custom module sources as the seed kept them: `<category>/<Name>.py` under its `mod/` folder, and
+/// under `modules/` in its backups.
 public enum ModuleFiles {
     /// The modules the seed shipped in `mod/`, including older ones that linger in its backups.
     /// WorkFlow has its own versions of these, so their Python sources are not restored.
@@ -30,53 +32,59 @@ public enum ModuleFiles {
             && !name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
     }
 
-    /// Whether `<category>/<fileName>` is one of the seed's own modules, or a copy of one that
-    /// Finder-style duplication left behind (`Http 2.py`), or a module WorkFlow has built in.
-    static func isSeedBuiltIn(category: String, fileName: String, registry: ModuleRegistry) -> Bool {
-        var stem = String(fileName.dropLast(3))
+    /// Why `<category>/<fileName>` is not brought over as a custom module, or `nil` when it is.
+    /// Left out, as the seed's module inspector left them out or because WorkFlow has them:
+    /// the seed's own modules and copies of them (`Http 2.py`), other copies (any name with a
+    /// space), helper files (`_util.py`, `__init__.py`), and names the module store cannot hold.
+    static func skipReason(category: String, fileName: String, isBuiltIn: (String) -> Bool) -> String? {
+        let stem = String(fileName.dropLast(3))
+        var original = stem
         if let space = stem.lastIndex(of: " "), !stem[stem.index(after: space)...].isEmpty,
             stem[stem.index(after: space)...].allSatisfy(\.isNumber)
         {
-            stem = String(stem[..<space])
+            original = String(stem[..<space])
         }
-        let name = "\(category).\(stem)"
-        return seedBuiltIns.contains(name) || registry.module(named: name) != nil
+        let name = "\(category).\(original)"
+        if seedBuiltIns.contains(name) || isBuiltIn(name) {
+            return original == stem ? "built into WorkFlow" : "a copy of \(name), which is built into WorkFlow"
+        }
+        if stem.contains(" ") { return "a copy: a file name with a space is not a module (the seed skipped these too)" }
+        if stem.hasPrefix("_") { return "a helper file, not a module (the seed skipped names starting with '_' too)" }
+        do {
+            try ModuleNames.checkCategory(category)
+            try ModuleNames.checkModule(stem)
+        } catch {
+            return "cannot be stored as a module: \(error)"
+        }
+        return nil
     }
 
-    /// The module sources in `folder` as the seed backed them up: every `*.py` directly inside
-    /// each category folder, sorted; symbolic links and anything else are left out.
+    /// The module sources in `folder` (a seed's `mod/`): every `*.py` directly inside each
+    /// category folder, sorted, as the seed backed them up. Folders starting with `_` or `.`
+    /// (`__pycache__`) are not categories; symbolic links are followed.
     public static func list(in folder: URL) throws(BackupError) -> [(relativePath: String, url: URL)] {
         let manager = FileManager.default
-        var isDirectory: ObjCBool = false
-        guard manager.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else { return [] }
+        guard isDirectory(folder) else { return [] }
         var files: [(relativePath: String, url: URL)] = []
         do {
-            for category in try manager.contentsOfDirectory(atPath: folder.path).sorted() where isCategory(category) {
+            for category in try manager.contentsOfDirectory(atPath: folder.path).sorted()
+            where isCategory(category) && !category.hasPrefix("_") {
                 let categoryURL = folder.appendingPathComponent(category)
-                guard try isPlainDirectory(categoryURL) else { continue }
+                guard isDirectory(categoryURL) else { continue }
                 for file in try manager.contentsOfDirectory(atPath: categoryURL.path).sorted() where isSourceFile(file) {
                     let url = categoryURL.appendingPathComponent(file)
-                    guard try isPlainFile(url) else { continue }
+                    guard !isDirectory(url) else { continue }
                     files.append((relativePath: "\(category)/\(file)", url: url))
                 }
             }
-        } catch let error as BackupError {
-            throw error
         } catch {
             throw .file(path: folder.path, message: "cannot list the modules: \(error.localizedDescription)")
         }
         return files
     }
 
-    /// `category.Name` for every module source in `folder`.
-    public static func installedModuleNames(in folder: URL) throws(BackupError) -> Set<String> {
-        Set(try list(in: folder).map { $0.relativePath.replacingOccurrences(of: "/", with: ".").dropLast(3) }.map(String.init))
+    static func isDirectory(_ url: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
-
-    private static func fileType(_ url: URL) throws -> FileAttributeType? {
-        try FileManager.default.attributesOfItem(atPath: url.path)[.type] as? FileAttributeType
-    }
-
-    private static func isPlainDirectory(_ url: URL) throws -> Bool { try fileType(url) == .typeDirectory }
-    private static func isPlainFile(_ url: URL) throws -> Bool { try fileType(url) == .typeRegular }
 }

@@ -20,7 +20,7 @@ public struct WorkFlowCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, ValidateCommand.self, ModulesCommand.self, FlowCommand.self, RunsCommand.self, LogsCommand.self,
             DatabaseCommand.self, SettingsCommand.self, ServeCommand.self, UserCommand.self, APIKeyCommand.self,
-            BackupCommand.self, RestoreCommand.self, ScheduleCommand.self,
+            BackupCommand.self, RestoreCommand.self, ImportSeedCommand.self, ScheduleCommand.self,
         ]
     )
 

@@ -118,7 +118,7 @@ public struct WorkFlowServer: Sendable {
         StepTestController(modules: modules, auditor: auditor, clock: clock, logger: logger).addRoutes(to: routes)
         MetricsController(metrics: metrics, queue: store, logger: logger).addRoutes(to: routes)
         BackupController(
-            store: store, modules: modules, auditor: auditor, scheduler: scheduler, modulesFolder: options.modulesFolder, now: now)
+            store: store, modules: modules, auditor: auditor, scheduler: scheduler, now: now)
             .addRoutes(to: routes)
     }
 

@@ -25,7 +25,7 @@ struct BackupRejectionTests {
         try await BackupHarness.with { harness in
             _ = try await harness.store.createFlow(name: "daily_report", document: greetFlow, author: "alice", comment: nil)
             try await harness.store.setSetting("timezone", to: "UTC")
-            try harness.writeModule("mycat/Greeter.py", "original\n")
+            try await harness.storeModule("mycat.Greeter", "original\n")
             let before = try await harness.snapshot()
             var problems: [BackupProblem] = []
             do throws(BackupError) {
@@ -35,7 +35,7 @@ struct BackupRejectionTests {
                 problems = error.problems
                 #expect(!problems.isEmpty, "\(error)")
             }
-            #expect(try await harness.snapshot() == before, "the store or the modules folder changed")
+            #expect(try await harness.snapshot() == before, "the store changed")
             return problems
         }
     }

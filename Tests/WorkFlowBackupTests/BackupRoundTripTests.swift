@@ -23,7 +23,7 @@ struct BackupRoundTripTests {
         _ = try await store.deleteFlow(name: "gone", author: "alice")
         try await store.setSetting("timezone", to: "Europe/Paris")
         try await store.setSetting("log.retention_days", to: 14)
-        try harness.writeModule("mycat/Greeter.py", "class Greeter:\n    pass\n")
+        try await harness.storeModule("mycat.Greeter", "class Greeter:\n    pass\n")
     }
 
     @Test("restoring a backup into an empty store gives the same workflows, versions, settings and modules")
@@ -51,8 +51,12 @@ struct BackupRoundTripTests {
                 #expect(restored.versions[flow.name] == original.versions[flow.name], "versions of \(flow.name)")
             }
             #expect(restored.settings == original.settings)
-            let module = harness.modulesFolder.appendingPathComponent("mycat/Greeter.py")
-            #expect(FileManager.default.contents(atPath: module.path) == Data("class Greeter:\n    pass\n".utf8))
+            #expect(restored.modules == ["mycat.Greeter": ["v1: class Greeter:\n    pass\n"]])
+            let versions = try await harness.store.moduleVersions(category: "mycat", name: "Greeter")
+            #expect(versions.map(\.author) == ["tester"])
+            #expect(versions.map(\.comment) == ["restored from backup test.zip"])
+            #expect(harness.modules.checkCalls == [["mycat.Greeter"]])
+            #expect(harness.modules.reloads == 1)
         }
     }
 
@@ -66,6 +70,7 @@ struct BackupRoundTripTests {
             #expect(result.failures.isEmpty)
             #expect(Set(result.plan.items.map(\.change)) == [.unchanged])
             #expect(try await harness.snapshot() == before)
+            #expect(harness.modules.reloads == 0)
         }
     }
 

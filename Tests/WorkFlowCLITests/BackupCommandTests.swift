@@ -15,7 +15,7 @@ struct BackupCommandTests {
         let zip = source.directory.appendingPathComponent("backup.zip").path
         var r = await source.run(["backup", zip])
         #expect(r.code == 0, "\(r.err)")
-        #expect(r.out.hasPrefix("Backed up 1 workflow (2 versions), 0 schedules, 0 users, 0 settings and 0 module files to \(zip) ("))
+        #expect(r.out.hasPrefix("Backed up 1 workflow (2 versions), 0 schedules, 0 users, 0 settings and 0 custom modules to \(zip) ("))
 
         r = await source.run(["backup", zip])
         #expect(r.code == 1)
@@ -45,6 +45,26 @@ struct BackupCommandTests {
         let second = try JSONParser.parse(r.out)
         #expect(second["items"]?.arrayValue?.map { $0["change"] } == ["unchanged"])
         #expect(second["status"] == true)
+    }
+
+    @Test("backup writes the stored custom modules; restore saves them in the other store, and the workflow calling one runs there")
+    func modules() async throws {
+        let seed = try SeedFolder()
+        let source = try TempHome()
+        var r = await source.run(["import-seed", "--dir", seed.path(), "--workflows", seed.path("exported")])
+        #expect(r.code == 0, "\(r.err)")
+        let zip = source.directory.appendingPathComponent("backup.zip").path
+        r = await source.run(["backup", zip, "--json"])
+        #expect(r.code == 0, "\(r.err)")
+        #expect(try JSONParser.parse(r.out)["modules"] == ["test/Test.py"])
+
+        let target = try TempHome()
+        r = await target.run(["restore", zip])
+        #expect(r.code == 0, "\(r.err)")
+        #expect(r.out.contains("module    create  test/Test.py  version 1"), "\(r.out)")
+        #expect(try await ImportSeedCommandTests.storedModules(target) == ["test.Test": 1])
+        r = await target.run(["run", "demo", "--json"])
+        #expect(try JSONParser.parse(r.out)["steps"]?[0]?["result"] == ["status": true, "data": "hello"], "\(r.out) \(r.err)")
     }
 
     @Test("an invalid backup lists every problem, writes nothing and exits 2")

@@ -281,7 +281,7 @@ struct ParsingTests {
     @Test(
         "help texts match the golden files",
         arguments: ["workflow", "run", "validate", "modules", "flow", "flow-create", "flow-diff", "runs-list", "runs-show", "logs", "db-status", "backup", "restore",
-            "schedule", "schedule-add",
+            "import-seed", "schedule", "schedule-add",
         ])
     func help(command: String) throws {
         let text = WorkFlowCommand.helpMessage(for: Self.commandType(command), columns: 100)
@@ -307,6 +307,7 @@ struct ParsingTests {
         case "db-status": DatabaseStatusCommand.self
         case "backup": BackupCommand.self
         case "restore": RestoreCommand.self
+        case "import-seed": ImportSeedCommand.self
         case "schedule": ScheduleCommand.self
         case "schedule-add": ScheduleAddCommand.self
         default: ModulesCommand.self

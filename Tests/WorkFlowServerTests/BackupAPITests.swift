@@ -41,7 +41,7 @@ struct BackupAPITests {
          "procedures": {"procedures": [{"name": "s", "mod": "common.Kt", "method": "prt1", "params": {"msg": "x"}}]}}
         """
 
-    /// What a restore could change: workflows with their documents and versions, settings, module files.
+    /// What a restore could change: workflows with their documents and versions, settings, custom modules.
     static func state(_ harness: ServerHarness) async throws -> String {
         var lines: [String] = []
         for flow in try await harness.store.listFlows(FlowQuery(includeDeleted: true)) {
@@ -49,18 +49,33 @@ struct BackupAPITests {
         }
         let settings = try await harness.store.settings()
         lines += settings.keys.sorted().map { "\($0) = \(settings[$0].map { JSONWriter.string(from: $0) } ?? "")" }
-        let modules = harness.server.options.modulesFolder
-        for file in (FileManager.default.enumerator(atPath: modules.path)?.allObjects as? [String] ?? []).sorted() {
-            lines.append("\(file): \(String(decoding: FileManager.default.contents(atPath: modules.appendingPathComponent(file).path) ?? Data(), as: UTF8.self))")
+        for module in try await harness.store.modules() {
+            lines.append("\(module.qualifiedName) v\(module.currentVersion): \(module.source)")
         }
         return lines.joined(separator: "\n")
     }
 
-    static func writeModule(_ harness: ServerHarness, _ relativePath: String, _ text: String) throws {
-        let url = harness.server.options.modulesFolder.appendingPathComponent(relativePath)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: url)
+    /// Saves a custom module through the module library, as the module editor does.
+    static func saveModule(_ harness: ServerHarness, _ category: String, _ name: String, _ text: String) async throws {
+        _ = try await harness.server.modules.save(category: category, name: name, source: text, author: "admin", comment: nil)
     }
+
+    static let thing = """
+        class Thing:
+            \"\"\"A custom module.\"\"\"
+
+            def __init__(self, logger):
+                self.logger = logger
+
+            def shout(self, context, cfgs):
+                \"\"\"Shouts.
+
+                Args:
+                    text (str): what to shout
+                \"\"\"
+                return {"status": True, "data": cfgs["text"].upper()}
+
+        """
 
     @Test("GET /backup downloads the seed's ZIP; POST /restore with multipart field \"file\" restores it elsewhere and answers as the seed did")
     func roundTrip() async throws {
@@ -70,7 +85,7 @@ struct BackupAPITests {
             _ = try await client.send(.post, "/api/v1/flows", json: ["name": "hello", "document": document])
             _ = try await client.send(.put, "/api/v1/flows/hello", json: ["document": ["procedures": helloSteps, "variables": ["who": "dev"]]])
             _ = try await client.send(.put, "/api/v1/settings/timezone", json: ["value": "Europe/Berlin"])
-            try Self.writeModule(source, "custom/Thing.py", "class Thing: pass\n")
+            try await Self.saveModule(source, "custom", "Thing", Self.thing)
 
             let answer = try await client.send(.get, "/backup")
             #expect(answer.status == .ok)
@@ -94,8 +109,12 @@ struct BackupAPITests {
             #expect(flow.json["document"]?["variables"] == ["who": "dev"])
             #expect(flow.json["version"] == 2)
             #expect(try await target.store.settings()["timezone"] == "Europe/Berlin")
-            let module = FileManager.default.contents(atPath: target.server.options.modulesFolder.appendingPathComponent("custom/Thing.py").path)
-            #expect(module == Data("class Thing: pass\n".utf8))
+            let module = try #require(try await target.store.module(category: "custom", name: "Thing"))
+            #expect(module.source == Self.thing)
+            #expect(module.createdBy == "apikey:admin-key")
+            #expect(try await target.store.moduleVersions(category: "custom", name: "Thing").first?.comment?.hasPrefix("restored from backup backup.zip") == true)
+            // Loaded for runs at once.
+            #expect(target.server.modules.registry().module(named: "custom.Thing") != nil)
 
             let audit = try await client.send(.get, "/api/v1/audit?target_type=system")
             let entry = audit.json["items"]?[0]
@@ -103,6 +122,7 @@ struct BackupAPITests {
             #expect(entry?["actor"] == "apikey:admin-key")
             #expect(entry?["target_name"] == "backup.zip")
             #expect(entry?["detail"]?["workflows"]?["created"] == ["hello"])
+            #expect(entry?["detail"]?["modules"]?["created"] == ["custom/Thing.py"])
         }
     }
 
@@ -217,7 +237,7 @@ struct BackupAPITests {
         try await withHarness(harness) { client in
             _ = try await client.send(.post, "/api/v1/flows", json: ["name": "from_seed", "document": ["procedures": helloSteps]])
             _ = try await client.send(.put, "/api/v1/settings/timezone", json: ["value": "UTC"])
-            try Self.writeModule(harness, "mycat/Greeter.py", "original\n")
+            try await Self.saveModule(harness, "mycat", "Greeter", "class Greeter:\n    pass\n")
             let before = try await Self.state(harness)
 
             let invalid = #"{"flow_name": "broken", "enabled": true, "procedures": {"procedures": [{"name": "s", "mod": "common.Nope", "method": "x"}]}}"#
@@ -242,6 +262,51 @@ struct BackupAPITests {
             #expect(!FileManager.default.fileExists(atPath: harness.directory.appendingPathComponent("escape.py").path))
             let v1 = try await client.send(.post, "/api/v1/restore", bytes: zip, contentType: "application/zip")
             #expect(v1.json["error"]?["details"]?.arrayValue?.count == 2)
+            #expect(try await Self.state(harness) == before)
+        }
+    }
+
+    @Test("a workflow calling a module shipped in the same backup is validated against it, and runs once restored")
+    func shippedModuleRuns() async throws {
+        let harness = try await ServerHarness.make()
+        try await withHarness(harness) { client in
+            let shout = #"{"flow_name": "shout", "enabled": true, "procedures": {"procedures": [{"name": "s", "mod": "custom.Thing", "method": "shout", "params": {"text": "hi"}}]}}"#
+            let wrong = shout.replacingOccurrences(of: "\"shout\", \"params\"", with: "\"whisper\", \"params\"")
+            let refused = try await client.send(
+                .post, "/api/v1/restore", bytes: try zipArchive([("workflows/shout.json", wrong), ("modules/custom/Thing.py", Self.thing), ("backup.json", Self.manifest)]),
+                contentType: "application/zip")
+            #expect(refused.status == .badRequest)
+            #expect(refused.json["error"]?["details"]?[0]?["message"]?.stringValue?.contains("procedures[0].method") == true, "\(refused.text)")
+            #expect(try await harness.store.modules().isEmpty)
+
+            let zip = try zipArchive([("workflows/shout.json", shout), ("modules/custom/Thing.py", Self.thing), ("backup.json", Self.manifest)])
+            let restored = try await client.send(.post, "/restore", bytes: zip, contentType: "application/zip")
+            #expect(restored.json == ["status": true, "restored": ["workflows (1)", "modules (1 files)", "settings"]], "\(restored.text)")
+            let run = try await client.send(.post, "/flow/shout/run", json: [:])
+            #expect(run.json["status"] == true, "\(run.text)")
+            #expect(run.json["data"]?["s"] == ["status": true, "data": "HI"])
+        }
+    }
+
+    @Test("a module source with a syntax error is refused with its entry, line and column, and nothing is written")
+    func moduleSyntaxError() async throws {
+        let harness = try await ServerHarness.make()
+        try await withHarness(harness) { client in
+            let before = try await Self.state(harness)
+            let zip = try zipArchive([
+                ("workflows/from_seed.json", Self.seedWorkflow), ("modules/custom/Thing.py", Self.thing),
+                ("modules/custom/Broken.py", "class Broken:\n    def run(self, context, cfgs)\n        return {}\n"), ("backup.json", Self.manifest),
+            ])
+            let seed = try await client.send(.post, "/restore", bytes: zip, contentType: "application/zip")
+            #expect(seed.status == .badRequest)
+            let message = seed.json["error"]?.stringValue ?? ""
+            #expect(message.hasPrefix("Invalid backup file; nothing was written: modules/custom/Broken.py:2:"), "\(message)")
+            #expect(message.contains("syntax error: "))
+            let v1 = try await client.send(.post, "/api/v1/restore?dry_run=true", bytes: zip, contentType: "application/zip")
+            let detail = v1.json["error"]?["details"]?[0]
+            #expect(detail?["entry"] == "modules/custom/Broken.py")
+            #expect(detail?["line"] == 2)
+            #expect(detail?["column"]?.intValue != nil)
             #expect(try await Self.state(harness) == before)
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WorkFlowBackup
 import WorkFlowEngine
+import WorkFlowServer
 
 /// `workflow backup [FILE] [--force]`
 struct BackupCommand: AsyncParsableCommand {
@@ -35,7 +36,7 @@ struct BackupCommand: AsyncParsableCommand {
                 throw context.fail("\(path) exists; give --force to replace it")
             }
             let writer = BackupWriter(
-                flows: context.store, settings: context.store, modulesFolder: URL(fileURLWithPath: context.configuration.modulesPath),
+                flows: context.store, settings: context.store, modules: LibraryBackupModules(library: context.modules),
                 schedules: context.store, users: context.store, includePasswordHashes: withPasswordHashes)
             let output: BackupOutput
             do throws(BackupError) {

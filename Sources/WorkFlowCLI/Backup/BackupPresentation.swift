@@ -30,7 +30,7 @@ enum BackupPresentation {
     static func text(_ output: BackupOutput, file: String) -> String {
         "Backed up \(count(output.workflows.count, "workflow")) (\(count(output.versionCount, "version"))), "
             + "\(count(output.scheduleCount, "schedule")), \(count(output.userCount, "user")), "
-            + "\(count(output.settingCount, "setting")) and \(count(output.modules.count, "module file")) to \(file) "
+            + "\(count(output.settingCount, "setting")) and \(count(output.modules.count, "custom module")) to \(file) "
             + "(\(output.data.count) bytes).\n"
     }
 
@@ -103,7 +103,7 @@ enum BackupPresentation {
         let users = plan.items(.user, .create).count
         let summary =
             "\(workflows); \(count(schedules, "schedule")), \(count(users, "new user")), \(count(settings, "setting")) and "
-            + "\(count(modules, "module file")) written"
+            + "\(count(modules, "custom module")) written"
         if dryRun {
             text += "Dry run: nothing was written. Restoring would give: \(summary).\n"
         } else if failures.isEmpty {

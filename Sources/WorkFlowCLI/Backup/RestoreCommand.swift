@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WorkFlowBackup
 import WorkFlowEngine
+import WorkFlowServer
 
 /// `workflow restore FILE [--dry-run]`
 struct RestoreCommand: AsyncParsableCommand {
@@ -13,8 +14,10 @@ struct RestoreCommand: AsyncParsableCommand {
             written and the exit status is 2. Workflows that exist get the backup's document as a new \
             version (none when it is the same); new ones come with their version history. Schedules are \
             created or take the backup's settings; users who do not exist are created (without a password \
-            unless the backup holds its hash), users who exist are left alone. Nothing that the backup does \
-            not hold is removed. See docs/backup.md.
+            unless the backup holds its hash), users who exist are left alone. Custom module sources are \
+            checked first (a syntax error is listed with its line and column) and saved as new module \
+            versions when they differ; WorkFlow v0.0.3's own modules are left out. Nothing that the backup \
+            does not hold is removed. See docs/backup.md.
 
             Examples:
               workflow restore workflow_backup_20261128_020000.zip --dry-run
@@ -30,14 +33,13 @@ struct RestoreCommand: AsyncParsableCommand {
         try await CommandContext.with(global) { context in
             let limits = BackupLimits.standard
             let data = try BackupPresentation.readArchive(file, limits: limits, context: context)
-            let modulesFolder = URL(fileURLWithPath: context.configuration.modulesPath)
+            let modules = LibraryBackupModules(library: context.modules)
             let restorer = BackupRestorer(
-                flows: context.store, settings: context.store, modulesFolder: modulesFolder, schedules: context.store, users: context.store)
+                flows: context.store, settings: context.store, modules: modules, schedules: context.store, users: context.store)
             let archive: BackupArchive
             let plan: RestorePlan
             do throws(BackupError) {
-                let installed = try ModuleFiles.installedModuleNames(in: modulesFolder)
-                archive = try BackupArchive.read(data, registry: context.registry, installedModules: installed, limits: limits)
+                archive = try await BackupArchive.read(data, registry: context.registry, modules: modules, limits: limits)
                 plan = try await restorer.plan(archive)
             } catch {
                 throw BackupPresentation.fail(error, file: file, context: context)

@@ -15,11 +15,11 @@ struct BackupController {
     let modules: ModuleLibrary
     /// The modules as last loaded (built-in and custom).
     var registry: ModuleRegistry { modules.registry() }
+    /// The custom module sources backed up and restored.
+    var moduleSources: LibraryBackupModules { LibraryBackupModules(library: modules) }
     let auditor: Auditor
     /// Told when a restore brings schedules, so it plans them at once.
     let scheduler: SchedulerService
-    /// `$WORKFLOW_HOME/modules`, the custom module sources backed up and restored.
-    let modulesFolder: URL
     let now: @Sendable () -> Date
     var limits = BackupLimits.standard
 
@@ -73,7 +73,7 @@ struct BackupController {
         let output: BackupOutput
         do {
             output = try await BackupWriter(
-                flows: store, settings: store, modulesFolder: modulesFolder, schedules: store, users: store,
+                flows: store, settings: store, modules: moduleSources, schedules: store, users: store,
                 includePasswordHashes: includeHashes
             ).write(createdBy: identity.actor, at: date)
         } catch {
@@ -100,11 +100,10 @@ struct BackupController {
         let identity = try context.require(.admin)
         let upload = try await BackupUpload.read(request, context: context)
         let restorer = BackupRestorer(
-            flows: store, settings: store, modulesFolder: modulesFolder, schedules: store, users: store, now: now)
+            flows: store, settings: store, modules: moduleSources, schedules: store, users: store, now: now)
         let plan: RestorePlan
         do {
-            let installed = try ModuleFiles.installedModuleNames(in: modulesFolder)
-            let archive = try BackupArchive.read(upload.data, registry: registry, installedModules: installed, limits: limits)
+            let archive = try await BackupArchive.read(upload.data, registry: registry, modules: moduleSources, limits: limits)
             plan = try await restorer.plan(archive)
         } catch {
             throw Self.apiError(error)
@@ -187,8 +186,8 @@ struct BackupController {
                 .badRequest, code: "invalid_backup", message: "Invalid backup file; nothing was written: \(first)\(more)", details: details)
         case .store(let storeError):
             return APIError(storeError)
-        case .file:
-            // A module source that cannot be read is the server's problem, logged by the error middleware.
+        case .file, .modules:
+            // The module library failing is the server's problem, logged by the error middleware.
             return error
         }
     }
