@@ -21,22 +21,6 @@ public protocol BackupModuleSources: Sendable {
     func reload() async
 }
 
-/// A custom module's source: `<category>/<Name>.py`.
-public struct ModuleSource: Sendable, Hashable {
-    public var category: String
-    public var name: String
-    /// The text, with `\n` line ends.
-    public var source: String
-
-    public init(category: String, name: String, source: String) {
-        self.category = category
-        self.name = name
-        self.source = source
-    }
-
-    /// `category.Name`, as steps call it.
-    public var qualifiedName: String { "\(category).\(name)" }
-}
 
 /// What checking a module source found.
 public struct ModuleCheck: Sendable, Hashable {

@@ -42,6 +42,23 @@ public struct StoredModule: Sendable, Hashable {
     }
 }
 
+/// A custom module's source: `<category>/<Name>.py`.
+public struct ModuleSource: Sendable, Hashable {
+    public var category: String
+    public var name: String
+    /// The text, with `\n` line ends.
+    public var source: String
+
+    public init(category: String, name: String, source: String) {
+        self.category = category
+        self.name = name
+        self.source = source
+    }
+
+    /// `category.Name`, as steps call it.
+    public var qualifiedName: String { "\(category).\(name)" }
+}
+
 /// One saved state of a custom module's source.
 public struct ModuleVersion: Sendable, Hashable {
     public var category: String

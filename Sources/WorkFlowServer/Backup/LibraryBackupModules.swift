@@ -21,7 +21,7 @@ public struct LibraryBackupModules: BackupModuleSources {
     }
 
     public func check(_ sources: [ModuleSource]) async throws -> [ModuleCheck] {
-        let inspections = try await library.inspect(together: sources.map { ModuleSourceText(category: $0.category, name: $0.name, source: $0.source) })
+        let inspections = try await library.inspect(together: sources)
         return zip(sources, inspections).map { source, inspection in
             if let problem = inspection.problem {
                 if problem.kind == "syntax" {

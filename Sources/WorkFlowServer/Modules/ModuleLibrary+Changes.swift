@@ -38,33 +38,17 @@ extension ModuleLibrary {
         if isCore(qualified) { throw ModuleChangeError.core("Core module \"\(qualified)\" cannot be changed.") }
         let source = rawSource.replacingOccurrences(of: "\r\n", with: "\n")
         let inspection = try await inspect(category: category, name: name, source: source)
-        if let problem = inspection.problem, problem.kind == "syntax" { throw ModuleChangeError.syntax(problem) }
-        let outcome = try await store.saveModule(
-            category: category, name: name, source: source, inspection: inspection.json, author: author, comment: comment,
-            mustBeNew: mustBeNew)
+        let outcome = try await saveInspected(
+            category: category, name: name, source: source, inspection: inspection, author: author, comment: comment, mustBeNew: mustBeNew)
         try await refresh(force: true)
         return (outcome, inspection)
     }
 
     /// Introspects `source` as `category/name.py` beside the other stored modules (which it may import).
     public func inspect(category: String, name: String, source: String) async throws -> ModuleInspection {
-        guard let python else { throw ModuleChangeError.noPython("the module host script could not be installed in \(cacheFolder.path)") }
-        let manager = FileManager.default
-        let scratch = cacheFolder.appendingPathComponent(".inspect-\(UUID().uuidString)")
-        defer { try? manager.removeItem(at: scratch) }
-        for module in try await store.modules() where !(module.category == category && module.name == name) {
-            let folder = scratch.appendingPathComponent(module.category)
-            try manager.createDirectory(at: folder, withIntermediateDirectories: true)
-            try Data(module.source.utf8).write(to: folder.appendingPathComponent("\(module.name).py"))
-        }
-        let folder = scratch.appendingPathComponent(category)
-        try manager.createDirectory(at: folder, withIntermediateDirectories: true)
-        try Data(source.utf8).write(to: folder.appendingPathComponent("\(name).py"))
-        do {
-            return try await ModuleInspector(python: python).inspect(root: scratch, category: category, name: name)
-        } catch let problem as ModuleProblem {
-            throw ModuleChangeError.noPython(problem.message)
-        }
+        let answers = try await inspect(together: [ModuleSource(category: category, name: name, source: source)])
+        guard let answer = answers.first else { throw ModuleChangeError.noPython("the inspector gave no answer") }
+        return answer
     }
 
     /// The live workflows whose steps call `qualifiedName` (any step, in list order of workflows).

@@ -2,26 +2,13 @@ import Foundation
 import WorkFlowModules
 import WorkFlowStore
 
-/// A module source to inspect together with others.
-public struct ModuleSourceText: Sendable, Hashable {
-    public var category: String
-    public var name: String
-    public var source: String
-
-    public init(category: String, name: String, source: String) {
-        self.category = category
-        self.name = name
-        self.source = source
-    }
-}
-
 extension ModuleLibrary {
     /// Introspects several sources as if they were saved together: each beside the stored
     /// modules and the other new sources, which it may import (a seed's `mysqlcluster.MySQLCluster`
     /// imports `mysql.MySQL`). Inspecting them one at a time against the store would report
     /// such an import as failing whenever the imported module comes later. Writes nothing to the
     /// store. At most four inspectors run at once.
-    public func inspect(together sources: [ModuleSourceText]) async throws -> [ModuleInspection] {
+    public func inspect(together sources: [ModuleSource]) async throws -> [ModuleInspection] {
         guard let python else { throw ModuleChangeError.noPython("the module host script could not be installed in \(cacheFolder.path)") }
         guard !sources.isEmpty else { return [] }
         let manager = FileManager.default
@@ -29,7 +16,7 @@ extension ModuleLibrary {
         defer { try? manager.removeItem(at: scratch) }
         let incoming = Set(sources.map { "\($0.category)/\($0.name)" })
         var files = try await store.modules().filter { !incoming.contains("\($0.category)/\($0.name)") }
-            .map { ModuleSourceText(category: $0.category, name: $0.name, source: $0.source) }
+            .map { ModuleSource(category: $0.category, name: $0.name, source: $0.source) }
         files += sources
         for file in files {
             let folder = scratch.appendingPathComponent(file.category)
@@ -67,7 +54,8 @@ extension ModuleLibrary {
     /// modules cannot be changed, a syntax error refuses the save, other problems are saved with
     /// the module.
     public func saveInspected(
-        category: String, name: String, source rawSource: String, inspection: ModuleInspection, author: String?, comment: String?
+        category: String, name: String, source rawSource: String, inspection: ModuleInspection, author: String?, comment: String?,
+        mustBeNew: Bool = false
     ) async throws -> ModuleSaveOutcome {
         try ModuleNames.checkCategory(category)
         try ModuleNames.checkModule(name)
@@ -76,6 +64,6 @@ extension ModuleLibrary {
         if let problem = inspection.problem, problem.kind == "syntax" { throw ModuleChangeError.syntax(problem) }
         let source = rawSource.replacingOccurrences(of: "\r\n", with: "\n")
         return try await store.saveModule(
-            category: category, name: name, source: source, inspection: inspection.json, author: author, comment: comment, mustBeNew: false)
+            category: category, name: name, source: source, inspection: inspection.json, author: author, comment: comment, mustBeNew: mustBeNew)
     }
 }
