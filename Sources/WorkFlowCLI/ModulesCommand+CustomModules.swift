@@ -74,9 +74,17 @@ extension ModulesCommand {
         - **Logs.** Lines written with the logger are the step's log lines at their level;
           `print()` and anything written to stdout or stderr (also by child processes) become log
           lines too and never disturb the protocol.
+        - **Standard streams.** A module's stdin is empty (`/dev/null`), so neither it nor a
+          program it starts can take WorkFlow's requests; output longer than 64 KiB per line
+          arrives in pieces. A module that closes or redirects its stdout gets it back for the
+          next step.
         - **Timeouts and cancellation.** A step's `timeout`, or cancelling the run, kills the child
           and its process group at once. A later step of the same run (after `on_error:
           continue`) starts a new child, without the state the old one kept, and its log says so.
+        - **When the run ends** the child's stdin closes and it exits; whatever it or its modules
+          started and left running (its process group) is stopped then too — unlike the seed,
+          where background processes a module started outlived the run. If the server itself
+          dies, the child notices within a second and stops its group.
         - **Imports.** A module imports the others as `category.Name` (`from test.Helpers import
           Helpers`), also when a category shares its name with a Python package (`test`, `json`).
           The seed's own modules (`common.DataTransformer`, `mysql.MySQL`, ...) are built into
@@ -85,14 +93,20 @@ extension ModulesCommand {
           interpreter; to keep them apart from the system's, make a virtual environment and set
           `modules.python` (or `WORKFLOW_PYTHON`) to its `bin/python3`.
 
+        - **Who can run code.** Saving or restoring a module runs its code (introspection imports
+          it), as a step calling it does, with the server's user and environment: only users
+          allowed to change workflows (administrators) may save modules, like those who may write
+          `common.Bash` steps. Workflows can only call the methods introspection found.
+
         ### Executable modules
 
         Any executable file at `$WORKFLOW_HOME/modules/<category>/<Name>` (with or without an
         extension, but not `.py`) is the module `category.Name` on that node, when it speaks the
         protocol below. It is asked to `describe` itself when the server starts or the file
         changes; like Python modules it is started once per run, on first use, and ends with the
-        run. Executables are files of one node, not stored in the database: install them on every
-        node that runs their workflows.
+        run. Executables are files of one node, not stored in the database (nor in backups):
+        install them on every node that runs their workflows. A stored Python module of the same
+        name wins over an executable.
 
         ### The module protocol
 

@@ -172,6 +172,76 @@ struct CustomModuleTests {
         }
     }
 
+    /// Modules that misuse the process's standard streams.
+    static let roughModule = #"""
+        import os, subprocess, sys
+
+
+        class Rough(object):
+            def __init__(self, logger):
+                self.logger = logger
+
+            def readin(self, context, cfgs):
+                """Read stdin, directly and through a child process."""
+                subprocess.run(["sh", "-c", "read x; echo child read: $x"])
+                return {"status": True, "got": sys.stdin.readline()}
+
+            def closeout(self, context, cfgs):
+                """Close stdout."""
+                print("before close")
+                sys.stdout.flush()
+                os.close(1)
+                return {"status": True}
+
+            def progress(self, context, cfgs):
+                """Leave a partial line on stderr, as progress bars do."""
+                sys.stderr.write("progress 50%\r")
+                return {"status": True}
+
+            def huge(self, context, cfgs):
+                """Print a line far longer than a log line."""
+                print("x" * 300000)
+                self.logger.info("y" * 300000)
+                return {"status": True, "after": "fine"}
+
+            def again(self, context, cfgs):
+                """Print after another step closed stdout."""
+                print("still printing")
+                return {"status": True, "n": context.get("__n__", 0)}
+
+        """#
+
+    @Test("a module that reads stdin, closes its stdout, leaves partial stderr lines or prints huge lines does not break the run")
+    func roughStreams() async throws {
+        let harness = try await Self.makeHarness()
+        _ = try await harness.server.modules.save(category: "test", name: "Rough", source: Self.roughModule, author: "admin", comment: nil)
+        try await harness.test { client in
+            let answer = try await Self.run(
+                [
+                    ["name": "count", "mod": "test.Test", "method": "count"],
+                    ["name": "readin", "mod": "test.Rough", "method": "readin"],
+                    ["name": "closeout", "mod": "test.Rough", "method": "closeout"],
+                    ["name": "progress", "mod": "test.Rough", "method": "progress"],
+                    ["name": "huge", "mod": "test.Rough", "method": "huge"],
+                    ["name": "again", "mod": "test.Rough", "method": "again"],
+                    ["name": "count2", "mod": "test.Test", "method": "count"],
+                ], named: "rough", client)
+            #expect(answer.json["status"] == true, "\(answer.text)")
+            let data = answer.json["data"]
+            #expect(data?["readin"]?["got"] == "", "stdin is empty for modules; requests stay the host's")
+            #expect(data?["huge"]?["after"] == "fine")
+            #expect(data?["count2"]?["n"] == 2, "the same child served the whole run")
+            let runID = try #require(answer.json["run_id"]?.intValue)
+            let steps = try await harness.store.steps(runID: Int64(runID))
+            let logs = { (name: String) in steps.first { $0.name == name }?.logs.map(\.message) ?? [] }
+            #expect(logs("closeout").contains("before close"))
+            #expect(logs("again").contains("still printing"), "stdout comes back for the next step")
+            #expect(logs("progress").contains("progress 50%"))
+            #expect(logs("huge").allSatisfy { $0.utf8.count < 70_000 }, "long lines are cut or split")
+            #expect(logs("huge").contains { $0.hasPrefix("yyyy") })
+        }
+    }
+
     @Test("a step past its timeout kills the child; a later step of the same run starts a new one")
     func timeout() async throws {
         let harness = try await Self.makeHarness()

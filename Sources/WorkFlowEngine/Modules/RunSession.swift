@@ -33,6 +33,17 @@ public final class RunSession: Sendable {
         }
     }
 
+    /// The resource under `key`, or `make()`'s, stored there first; one atomic step, so steps
+    /// starting together share one resource.
+    public func resource<R: RunResource>(_ key: String, orInsert make: () -> R) -> (any RunResource) {
+        resources.withLock { list in
+            if let existing = list.first(where: { $0.key == key }) { return existing.resource }
+            let made = make()
+            list.append((key, made))
+            return made
+        }
+    }
+
     /// Removes and returns the resource under `key`.
     @discardableResult
     public func removeResource(_ key: String) -> (any RunResource)? {

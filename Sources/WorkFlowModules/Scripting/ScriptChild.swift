@@ -83,6 +83,8 @@ final class ScriptChild: Sendable {
         /// The child marks the end of each call's stderr output (`ready` said `stderr_sync`), so
         /// an answer waits for that mark and every stderr line of the call lands in its log.
         var stderrSync = false
+        /// stderr reached its end: no mark will come.
+        var stderrClosed = false
     }
 
     private let state = Mutex(State())
@@ -245,6 +247,8 @@ final class ScriptChild: Sendable {
             }
         } catch {}
         if let rest = splitter.remainder() { handleStderr(String(decoding: rest, as: UTF8.self)) }
+        state.withLock { $0.stderrClosed = true }
+        stderrFinished(id: nil)
     }
 
     private func handleStdout(_ bytes: [UInt8]) {
@@ -253,13 +257,14 @@ final class ScriptChild: Sendable {
             let type = message["type"]?.stringValue
         else {
             // Not a protocol message: a line the program printed.
-            if !text.isEmpty { currentLogger()?.info(text) }
+            if !text.isEmpty { currentLogger()?.info(Self.capped(text)) }
             return
         }
         switch type {
         case "log":
             let level = ScriptLogLevel(message["level"]?.stringValue)
-            currentLogger()?.log(level.swiftLog, message["message"]?.stringValue ?? message["message"].map { JSONWriter.string(from: $0) } ?? "")
+            let text = message["message"]?.stringValue ?? message["message"].map { JSONWriter.string(from: $0) } ?? ""
+            currentLogger()?.log(level.swiftLog, Self.capped(text))
         case "ready":
             if message["stderr_sync"] == .bool(true) { state.withLock { $0.stderrSync = true } }
         case "result":
@@ -278,11 +283,17 @@ final class ScriptChild: Sendable {
         }
     }
 
-    private func handleStderr(_ line: String) {
-        if line.hasPrefix(Self.stderrMark), line.hasSuffix("\u{0}") {
-            stderrFinished(id: Int(line.dropFirst(Self.stderrMark.count).dropLast()))
+    private func handleStderr(_ text: String) {
+        var line = text
+        if let mark = line.range(of: Self.stderrMark) {
+            let rest = line[mark.upperBound...]
+            let id = Int(rest.prefix { $0 != "\u{0}" })
+            line = String(line[..<mark.lowerBound])
+            if !line.isEmpty { handleStderr(line) }
+            stderrFinished(id: id)
             return
         }
+        line = Self.capped(line)
         if let logger = currentLogger() {
             if !line.isEmpty { logger.warning(line) }
             return
@@ -300,19 +311,36 @@ final class ScriptChild: Sendable {
     /// `\0workflow-sync <id>\0`: the child's stderr for call `id` is complete.
     static let stderrMark = "\u{0}workflow-sync "
 
+    /// The longest log line kept (a step keeps at most ``StepLogger/defaultLineLimit`` lines).
+    static let maxLogLineBytes = 64 * 1024
+
+    static func capped(_ line: String) -> String {
+        guard line.utf8.count > maxLogLineBytes else { return line }
+        let kept = String(decoding: Array(line.utf8.prefix(maxLogLineBytes)), as: UTF8.self)
+        return kept + " [line cut: \(line.utf8.count - maxLogLineBytes) more bytes]"
+    }
+
     private func answer(_ message: JSONObject, _ reply: ScriptReply) {
         let id = message["id"]?.intValue
         let ready = state.withLock { state -> Pending? in
             guard var pending = state.pending, id == nil || id == pending.id else { return nil }
             pending.reply = reply
-            if state.stderrSync && !pending.stderrDone {
+            if state.stderrSync && !pending.stderrDone && !state.stderrClosed {
                 state.pending = pending
                 return nil
             }
             state.pending = nil
             return pending
         }
-        if let ready, let reply = ready.reply { ready.continuation.resume(returning: reply) }
+        if let ready, let reply = ready.reply {
+            ready.continuation.resume(returning: reply)
+        } else if id != nil {
+            // A mark lost (a module that moved its stderr) must not hold the answer for long.
+            Task {
+                try? await Task.sleep(for: .seconds(2))
+                self.stderrFinished(id: id)
+            }
+        }
     }
 
     private func stderrFinished(id: Int?) {
@@ -336,6 +364,8 @@ final class ScriptChild: Sendable {
                 state.ended = tail.isEmpty ? reason : "\(reason); it wrote: \(tail.joined(separator: "\n"))"
             }
             state.writer = nil
+            // Reaped from here on: its pid (the group id) may belong to another process soon.
+            state.group = nil
         }
         failPending()
     }

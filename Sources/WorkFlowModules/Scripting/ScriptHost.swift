@@ -12,7 +12,8 @@ public actor ScriptHost: RunResource {
     private var child: ScriptChild?
     private var nextID = 1
     private var busy = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
+    private var waiting: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+    private var nextWaiter: UInt64 = 0
     private var closed = false
     /// What this run's child has been told of `context`, so each request sends only what changed.
     private var sent: [String: JSONValue] = [:]
@@ -25,9 +26,8 @@ public actor ScriptHost: RunResource {
     /// Sends one call and returns the reply; `context` is the run context the seed's modules
     /// see (earlier results, `var`, `__trigger_by__`).
     func call(module: String, method: String, params: JSONObject, context: JSONObject, step: String, logger: StepLogger) async throws -> ScriptReply {
-        await acquire()
+        try await acquire()
         defer { release() }
-        try Task.checkCancellation()
         if closed { throw ScriptChildError(description: "the run has ended") }
         let child = try await runningChild(logger: logger)
         var changed: JSONObject = [:]
@@ -47,8 +47,9 @@ public actor ScriptHost: RunResource {
 
     /// Asks the program to describe itself (executable modules).
     func describe(logger: StepLogger) async throws -> ScriptReply {
-        await acquire()
+        try await acquire()
         defer { release() }
+        if closed { throw ScriptChildError(description: "the module host was closed") }
         let child = try await runningChild(logger: logger)
         let id = nextID
         nextID += 1
@@ -70,24 +71,49 @@ public actor ScriptHost: RunResource {
             await child?.close(grace: .zero)
         }
         let started = try await ScriptChild.start(launch)
+        if closed {
+            // The run ended while this child started.
+            await started.close(grace: .zero)
+            throw ScriptChildError(description: "the run has ended")
+        }
         child = started
         sent = [:]
         return started
     }
 
-    private func acquire() async {
+    /// Waits for the child's turn; a cancelled wait (the step's timeout) gives up its place.
+    private func acquire() async throws {
+        try Task.checkCancellation()
         if !busy {
             busy = true
             return
         }
-        await withCheckedContinuation { waiting.append($0) }
+        nextWaiter += 1
+        let id = nextWaiter
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                // Cancelled before waiting: the handler's task may already have looked.
+                if Task.isCancelled {
+                    continuation.resume(throwing: CancellationError())
+                } else {
+                    waiting.append((id, continuation))
+                }
+            }
+        } onCancel: {
+            Task { await self.cancelWaiter(id) }
+        }
+    }
+
+    private func cancelWaiter(_ id: UInt64) {
+        guard let index = waiting.firstIndex(where: { $0.id == id }) else { return }
+        waiting.remove(at: index).continuation.resume(throwing: CancellationError())
     }
 
     private func release() {
         if waiting.isEmpty {
             busy = false
         } else {
-            waiting.removeFirst().resume()
+            waiting.removeFirst().continuation.resume()
         }
     }
 }

@@ -55,15 +55,9 @@ public struct ScriptModule: Module {
 
     /// The run's child for `launch`, started on first use.
     static func host(for launch: ScriptLaunch, in session: RunSession) -> ScriptHost {
-        let key = sessionKey(launch)
-        if let existing = session.resource(key) as? ScriptHost { return existing }
-        let host = ScriptHost(launch: launch)
-        // Two parallel first steps may both get here; keep the first, close the other.
-        if let replaced = session.setResource(host, for: key) {
-            session.setResource(replaced, for: key)
-            return (replaced as? ScriptHost) ?? host
-        }
-        return host
+        let resource = session.resource(sessionKey(launch)) { ScriptHost(launch: launch) }
+        // The key is ours; anything else under it would be a programming error.
+        return (resource as? ScriptHost) ?? ScriptHost(launch: launch)
     }
 }
 

@@ -38,8 +38,11 @@ def plain(value, depth=0):
     """`value` as JSON-compatible data; what JSON cannot hold becomes its str(), as the seed stored it."""
     if depth > 64:
         return str(value)
-    if value is None or isinstance(value, (bool, str)):
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, str):
+        # Lone surrogates (file names read with surrogateescape) cannot be UTF-8.
+        return value.encode("utf-8", "backslashreplace").decode("utf-8") if any("\ud800" <= c <= "\udfff" for c in value) else value
     if isinstance(value, int):
         return value
     if isinstance(value, float):
@@ -86,6 +89,7 @@ class CallLog(logging.Handler):
         super().__init__(logging.DEBUG)
         self.channel = channel
         self.call = None
+        self.pid = os.getpid()
 
     def emit(self, record):
         try:
@@ -94,7 +98,14 @@ class CallLog(logging.Handler):
                 message += "\n" + "".join(traceback.format_exception(*record.exc_info)).rstrip()
         except Exception:  # a bad format string must not end the run
             message = str(record.msg)
-        self.channel.send({"type": "log", "id": self.call, "level": self.LEVELS.get(record.levelname, "info"), "message": message})
+        if os.getpid() != self.pid:
+            return  # a forked worker: its lines could tear the protocol's
+        for start in range(0, max(len(message), 1), CHUNK):
+            self.channel.send({"type": "log", "id": self.call, "level": self.LEVELS.get(record.levelname, "info"),
+                               "message": message[start:start + CHUNK]})
+
+
+CHUNK = 64 * 1024  # the longest log line sent; longer output arrives in pieces
 
 
 class Capture:
@@ -102,48 +113,78 @@ class Capture:
     processes — arrives through a pipe and becomes `info` log lines of the call being served.
 
     ``sync`` makes sure everything written so far has been forwarded before the call's answer
-    is sent: it writes a marker into the pipe, which is read in order, and waits for it."""
+    is sent: it writes a marker into the pipe (through a descriptor of its own, so a module
+    that closes or redirects fd 1 cannot lose it), which is read in order, and waits for it."""
 
     MARKER = "\x00workflow-sync\x00"
 
     def __init__(self, handler):
         self.handler = handler
         self.seen = threading.Event()
-        read, write = os.pipe()
-        os.dup2(write, 1)
-        os.close(write)
+        read, self.write = os.pipe()
+        os.set_inheritable(self.write, False)
+        self.restore()
         threading.Thread(target=self.forward, args=(read,), name="workflow-capture", daemon=True).start()
 
+    def restore(self):
+        """Points fd 1 and `sys.stdout` at the pipe again (a module may have moved them)."""
+        try:
+            os.dup2(self.write, 1)
+        except OSError:
+            pass
+        if getattr(sys, "stdout", None) is None or sys.stdout.closed or getattr(sys.stdout, "_workflow", False) is False:
+            sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", buffering=0, closefd=False), encoding="utf-8", line_buffering=True)
+            sys.stdout._workflow = True
+
     def forward(self, read):
+        held_empty = False  # the marker starts with a newline; an empty line before it is ours
         with os.fdopen(read, "r", encoding="utf-8", errors="replace", newline="\n") as stream:
-            for line in stream:
+            while True:
+                line = stream.readline(CHUNK)
+                if not line:
+                    return
                 line = line.rstrip("\n")
-                if line.endswith(self.MARKER):
-                    line = line[: -len(self.MARKER)]
-                    if line:
-                        self.send(line)
+                if line == self.MARKER:
+                    held_empty = False
                     self.seen.set()
                     continue
-                self.send(line)
+                if held_empty:
+                    self.send("")
+                held_empty = line == ""
+                if not held_empty:
+                    self.send(line)
 
     def send(self, line):
         self.handler.channel.send({"type": "log", "id": self.handler.call, "level": "info", "message": line})
 
     def sync(self, timeout=5):
         self.seen.clear()
-        os.write(1, self.MARKER.encode() + b"\n")
+        try:
+            os.write(self.write, ("\n" + self.MARKER + "\n").encode())
+        except OSError:
+            return
         self.seen.wait(timeout)
 
 
-def sync_stderr(call):
+class StderrMark:
     """Marks the end of a call's stderr output. WorkFlow reads stderr itself (so a crash's last
     words reach it even when this process dies) and holds the call's answer until it has read
-    this line, so that every stderr line of the call lands in the call's log."""
-    try:
-        sys.stderr.flush()
-    except Exception:  # a module may have closed or replaced it
-        pass
-    os.write(2, ("\x00workflow-sync %s\x00\n" % call).encode())
+    the mark, so that every stderr line of the call lands in the call's log. The mark goes
+    through a descriptor of its own, on a line of its own."""
+
+    def __init__(self):
+        self.fd = os.dup(2)
+        os.set_inheritable(self.fd, False)
+
+    def write(self, call):
+        try:
+            sys.stderr.flush()
+        except Exception:  # a module may have closed or replaced it
+            pass
+        try:
+            os.write(self.fd, ("\n\x00workflow-sync %s\x00\n" % call).encode())
+        except OSError:
+            pass
 
 
 class ModuleFiles:
@@ -201,7 +242,10 @@ def die_with_parent():
         while True:
             time.sleep(1)
             if os.getppid() != parent:
-                os._exit(1)
+                try:
+                    os.killpg(0, 9)  # this process leads its group: modules' children go too
+                finally:
+                    os._exit(1)
 
     threading.Thread(target=watch, name="workflow-parent-watch", daemon=True).start()
 
@@ -209,6 +253,13 @@ def die_with_parent():
 def serve(root):
     die_with_parent()
     channel = Channel(take_stdout())
+    # Requests come on a descriptor of our own; fd 0 is /dev/null, so neither a module reading
+    # sys.stdin nor a child process it starts can take a request.
+    requests = os.fdopen(os.dup(0), "r", encoding="utf-8")
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    sys.stdin = open(os.devnull, "r")
     use_root(root)
     handler = CallLog(channel)
     logger = logging.getLogger("workflow.module")
@@ -216,46 +267,52 @@ def serve(root):
     logger.propagate = False
     logger.addHandler(handler)
     capture = Capture(handler)
-    sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", buffering=0, closefd=False), encoding="utf-8", line_buffering=True)
+    mark = StderrMark()
 
     def settle(call):
-        """Forwards what the call printed before its answer goes out."""
+        """Forwards what the call printed before its answer goes out; never raises."""
         try:
             sys.stdout.flush()
         except Exception:  # a module may have closed or replaced it
             pass
         capture.sync()
-        sync_stderr(call)
+        mark.write(call)
 
     context = {}
     channel.send({"type": "ready", "protocol": PROTOCOL, "python": sys.version.split()[0], "stderr_sync": True})
-    for line in sys.stdin:
+    for line in requests:
         if not line.strip():
             continue
-        request = json.loads(line)
+        try:
+            request = json.loads(line)
+        except ValueError as error:
+            channel.send({"type": "error", "id": None, "error": "not a JSON request: %s" % error})
+            continue
         if request.get("type") != "call":
             channel.send({"type": "error", "id": request.get("id"), "error": "unknown request type %r" % request.get("type")})
             continue
         call = request.get("id")
         handler.call = call
+        capture.restore()
         try:
             context.update(request.get("context") or {})
             cls = load_class(request["module"])
             method = getattr(cls(logger), request["method"], None)
             if method is None or request["method"].startswith("_"):
                 raise AttributeError("%s has no method %s" % (request["module"], request["method"]))
-            result = method(context, request.get("params") or {})
-            settle(call)
-            channel.send({"type": "result", "id": call, "result": plain(result)})
+            answer = {"type": "result", "id": call, "result": plain(method(context, request.get("params") or {}))}
         except BaseException as error:  # SystemExit too: one step's exit() must not end the run
-            settle(call)
-            channel.send({
+            answer = {
                 "type": "error", "id": call,
                 "error": "%s: %s" % (type(error).__name__, error) if str(error) else type(error).__name__,
                 "traceback": module_traceback(error),
-            })
-        finally:
-            handler.call = None
+            }
+        settle(call)
+        try:
+            channel.send(answer)
+        except (TypeError, ValueError, UnicodeError) as error:
+            channel.send({"type": "error", "id": call, "error": "the result cannot be sent as JSON: %s" % error})
+        handler.call = None
 
 
 # ---------------------------------------------------------------- inspecting a module

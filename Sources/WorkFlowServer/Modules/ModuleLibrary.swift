@@ -34,6 +34,13 @@ public final class ModuleLibrary: Sendable {
         /// Problems of stored modules that could not be registered, by `category.Name`.
         var problems: [String: ModuleProblem] = [:]
         var loaded = false
+        /// The stored Python modules that could be registered, as last built.
+        var custom: [ScriptModule] = []
+        /// The cache tree they run from.
+        var tree: URL?
+        /// Inspections made again by this process for sources whose stored inspection failed
+        /// for a reason of the node (an import error, a timeout), by source hash.
+        var reinspected: [String: ModuleInspection] = [:]
         /// Counts the registries built; a validation cached with an older one is stale.
         var generation = 0
     }
@@ -93,28 +100,32 @@ public final class ModuleLibrary: Sendable {
         }
         var custom: [ScriptModule] = []
         var problems: [String: ModuleProblem] = [:]
-        if unchanged {
-            custom = state.withLock { state in
-                state.registry.names.compactMap { state.registry.module(named: $0) as? ScriptModule }
-                    .filter { module in !state.executables.values.contains { $0.module?.descriptor.name == module.descriptor.name } }
-            }
-            problems = state.withLock { $0.problems }
+        let (loadedCustom, loadedProblems, loadedTree) = state.withLock { ($0.custom, $0.problems, $0.tree) }
+        if unchanged, let loadedTree, FileManager.default.fileExists(atPath: loadedTree.path) {
+            custom = loadedCustom
+            problems = loadedProblems
+            touch(loadedTree)
         } else {
             let modules = try await store.modules()
             let root = materialize(modules)
+            let launch = root.flatMap { try? python?.launch(mode: ["serve", $0.path], workingDirectory: folder.deletingLastPathComponent().path) }
             for module in modules {
-                let inspection = ModuleInspection(json: module.inspection ?? ["ok": false, "kind": "inspect", "error": "not inspected yet"])
+                let inspection = await effectiveInspection(of: module, root: root)
                 guard let descriptor = inspection.descriptor(named: module.qualifiedName) else {
                     problems[module.qualifiedName] = inspection.problem
                     continue
                 }
-                guard let root, let launch = try? python?.launch(mode: ["serve", root.path], workingDirectory: folder.deletingLastPathComponent().path)
-                else {
-                    problems[module.qualifiedName] = ModuleProblem(kind: "inspect", message: "Python 3 (python3) is not available on this node")
+                guard let launch else {
+                    problems[module.qualifiedName] = ModuleProblem(
+                        kind: "inspect",
+                        message: root == nil
+                            ? "the module sources could not be written to \(cacheFolder.path) (see the server log)"
+                            : "Python (\(python?.interpreter ?? "python3")) is not available on this node")
                     continue
                 }
                 custom.append(ScriptModule(descriptor: descriptor, launch: launch))
             }
+            state.withLock { $0.tree = root }
         }
         var registry = builtins
         for module in custom where builtins.module(named: module.descriptor.name) == nil {
@@ -133,6 +144,7 @@ public final class ModuleLibrary: Sendable {
             state.fingerprints = fingerprints
             state.executables = executables
             state.problems = problems
+            state.custom = custom
             state.loaded = true
         }
         return registry
@@ -174,9 +186,11 @@ public final class ModuleLibrary: Sendable {
                     try? manager.removeItem(at: temporary)  // another process wrote the same tree
                 }
             }
-            // Mark it used, then drop trees nobody used for an hour.
-            try? manager.setAttributes([.modificationDate: Date()], ofItemAtPath: root.path)
-            let cutoff = Date().addingTimeInterval(-3600)
+            // Mark it used, then drop trees no refresh has used for a day: a run keeps using the
+            // tree it started with, and every refresh (one per run that calls custom modules,
+            // on every node and command sharing this folder) marks the tree in use.
+            touch(root)
+            let cutoff = Date().addingTimeInterval(-86_400)
             for entry in (try? manager.contentsOfDirectory(atPath: cacheFolder.path)) ?? [] where entry.hasPrefix("tree-") {
                 let url = cacheFolder.appendingPathComponent(entry)
                 if url.lastPathComponent != root.lastPathComponent,
@@ -190,6 +204,22 @@ public final class ModuleLibrary: Sendable {
             logger.error("cannot write the custom modules to the cache", metadata: ["folder": "\(cacheFolder.path)", "error": "\(error)"])
             return nil
         }
+    }
+
+    private func touch(_ tree: URL) {
+        try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: tree.path)
+    }
+
+    /// The stored inspection, unless it failed for a reason of the node that may have passed (a
+    /// missing package installed since, a slow import): then the source is inspected again,
+    /// once per source for the life of this process.
+    private func effectiveInspection(of module: StoredModule, root: URL?) async -> ModuleInspection {
+        let stored = ModuleInspection(json: module.inspection ?? ["ok": false, "kind": "inspect", "error": "not inspected yet"])
+        guard let problem = stored.problem, ["import", "timeout", "inspect"].contains(problem.kind), let root, let python else { return stored }
+        if let again = state.withLock({ $0.reinspected[module.sourceHash] }) { return again }
+        let again = (try? await ModuleInspector(python: python).inspect(root: root, category: module.category, name: module.name)) ?? stored
+        state.withLock { $0.reinspected[module.sourceHash] = again }
+        return again
     }
 
     /// Executables at `modules/<category>/<Name>` (no extension needed; not `.py`, not hidden),
