@@ -32,9 +32,12 @@ struct PageRequest: Sendable {
     }
 }
 
-/// The fields of a posted form (`application/x-www-form-urlencoded`).
+/// The fields of a posted form (`application/x-www-form-urlencoded`, or `multipart/form-data`
+/// when it uploads files).
 struct FormFields: Sendable {
     var values: [String: String]
+    /// The files of a multipart form, by field name (the first of each).
+    var files: [String: MultipartForm.Part] = [:]
 
     subscript(_ name: String) -> String? { values[name] }
 
@@ -55,9 +58,28 @@ struct FormFields: Sendable {
         return FormFields(values: values)
     }
 
-    /// Reads the request's form, refusing bodies of other types and bodies over 1 MiB.
+    /// Reads the request's form, refusing bodies of other types and bodies over 1 MiB (2 MiB
+    /// for a multipart form with files).
     static func read(_ request: Request, context: AppRequestContext) async throws -> FormFields {
         let type = request.headers[.contentType] ?? ""
+        if let boundary = try? MultipartForm.boundary(contentType: type) {
+            let body = try await request.body.collect(upTo: 2 * 1024 * 1024)
+            let form: MultipartForm
+            do {
+                form = try MultipartForm(body: Array(body.readableBytesView), boundary: boundary)
+            } catch {
+                throw APIError.badRequest("the form cannot be read: \(error)")
+            }
+            var fields = FormFields(values: [:])
+            for part in form.parts {
+                if part.fileName != nil {
+                    if fields.files[part.name] == nil { fields.files[part.name] = part }
+                } else {
+                    fields.values[part.name] = String(decoding: part.body, as: UTF8.self)
+                }
+            }
+            return fields
+        }
         guard type.lowercased().hasPrefix("application/x-www-form-urlencoded") else {
             throw APIError.badRequest("expected a form (application/x-www-form-urlencoded), got '\(type)'")
         }
@@ -79,7 +101,9 @@ struct PageRoutes {
         self.secureCookies = secureCookies
         let errors = PageErrorMiddleware(pages: pages)
         open = router.group().add(middleware: errors)
-        protected = router.group().add(middleware: errors).add(middleware: PageAuthMiddleware(authenticator: authenticator))
+        // Errors twice: inside, a page's error is drawn in the frame of the signed-in caller (the
+        // context outside the sign-in check has no identity); outside, for the check's own failures.
+        protected = router.group().add(middleware: errors).add(middleware: PageAuthMiddleware(authenticator: authenticator)).add(middleware: errors)
     }
 
     /// A page for callers holding `permission` (others get a 403 page).

@@ -31,6 +31,7 @@ struct WebUI {
         RunPages(web: web, pages: pages, runs: runs, auditor: auditor).addRoutes(to: routes)
         EditorPages(web: web, pages: pages, modules: modules).addRoutes(to: routes)
         VersionPages(web: web, pages: pages, auditor: auditor).addRoutes(to: routes)
+        ModulePages(web: web, pages: pages, library: modules, auditor: auditor, logger: logger).addRoutes(to: routes)
         for soon in ComingSoonPage.pages {
             routes.get(soon.path) { page in
                 pages.response(ComingSoonPage(frame: page.frame(soon.title), title: soon.title, about: soon.about))
@@ -49,7 +50,6 @@ struct ComingSoonPage: Page {
     var about: String
 
     static let pages: [(path: String, title: String, about: String)] = [
-        ("/modules/", "Modules", "The module library: built-in modules and your own Python modules, with their methods, versions and an editor."),
         ("/syslog/", "Syslog", "The system log with filters and export. Until then: workflow logs on the command line, or GET /api/v1/logs."),
         ("/system/", "System", "Time zone, backups, security and services. Until then: workflow settings, workflow backup and workflow restore."),
         ("/system/apis/", "OpenAPI", "API keys and the API reference. Until then: workflow apikey, and the OpenAPI document at /api/openapi.json."),
