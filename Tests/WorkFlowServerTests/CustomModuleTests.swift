@@ -204,6 +204,14 @@ struct CustomModuleTests {
                 self.logger.info("y" * 300000)
                 return {"status": True, "after": "fine"}
 
+            def block(self, context, cfgs):
+                """Tell the test who we are, then wait on its FIFO."""
+                with open(cfgs["pidfile"], "w") as f:
+                    f.write(str(os.getpid()))
+                with open(cfgs["fifo"]) as f:
+                    f.read()
+                return {"status": True}
+
             def again(self, context, cfgs):
                 """Print after another step closed stdout."""
                 print("still printing")
@@ -239,6 +247,49 @@ struct CustomModuleTests {
             #expect(logs("progress").contains("progress 50%"))
             #expect(logs("huge").allSatisfy { $0.utf8.count < 70_000 }, "long lines are cut or split")
             #expect(logs("huge").contains { $0.hasPrefix("yyyy") })
+        }
+    }
+
+    @Test("cancelling a run kills its child in the middle of a call")
+    func cancelKillsChild() async throws {
+        let harness = try await Self.makeHarness()
+        _ = try await harness.server.modules.save(category: "test", name: "Rough", source: Self.roughModule, author: "admin", comment: nil)
+        let fifo = harness.directory.appendingPathComponent("hold.fifo").path
+        let pidFile = harness.directory.appendingPathComponent("hold.pid").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        try await harness.test { client in
+            let create = try await client.send(
+                .post, "/api/v1/flows",
+                body: JSONWriter.string(from: [
+                    "name": "hold",
+                    "document": ["procedures": [["name": "b", "mod": "test.Rough", "method": "block", "params": ["pidfile": .string(pidFile), "fifo": .string(fifo)]]]],
+                ]))
+            #expect(create.status == .created)
+            let started = try await client.send(.post, "/api/v1/flows/hold/runs")
+            let runID = try #require(started.json["run_id"]?.intValue)
+            // Opening the FIFO for writing returns once the module has opened it for reading: the
+            // call is then surely in progress. (Should the module never get there, opening it for
+            // reading ourselves after a while unblocks the test, which then fails.)
+            let writer = await withTaskGroup(of: Int32?.self) { group in
+                group.addTask { await Task.detached { open(fifo, O_WRONLY) }.value }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(30))
+                    let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+                    if reader >= 0 { close(reader) }
+                    return nil
+                }
+                let first = await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+            let fd = try #require(writer, "the module never opened the FIFO")
+            defer { close(fd) }
+            let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)))
+            #expect(kill(pid, 0) == 0, "the child is alive in its call")
+
+            let cancelled = try await client.send(.post, "/api/v1/runs/\(runID)/cancel")
+            #expect(cancelled.json["status"] == "cancelled", "\(cancelled.text)")
+            #expect(kill(pid, 0) == -1 && errno == ESRCH, "the child is gone")
         }
     }
 
