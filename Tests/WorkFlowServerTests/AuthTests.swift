@@ -109,7 +109,7 @@ struct AuthTests {
             #expect(r.json["status"] == true)
             r = try await client.send(.post, "/flow", as: .key(viewer), json: ["name": "mine", "procedures": helloSteps])
             #expect(r.status == .forbidden)
-            #expect(r.json == ["status": false, "error": "apikey:viewer-key may not change workflows"])
+            #expect(r.json == ["status": false, "error": "apikey:viewer-key may not change workflows or modules"])
             r = try await client.send(.delete, "/flow/hello", as: .key(viewer))
             #expect(r.status == .forbidden)
         }

@@ -16,7 +16,7 @@ public enum Permission: String, Sendable, Hashable, CaseIterable {
         switch self {
         case .read: "read this"
         case .run: "start or cancel runs"
-        case .write: "change workflows"
+        case .write: "change workflows or modules"
         case .admin: "administer the system"
         }
     }

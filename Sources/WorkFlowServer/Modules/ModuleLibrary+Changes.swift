@@ -40,7 +40,7 @@ extension ModuleLibrary {
         let inspection = try await inspect(category: category, name: name, source: source)
         let outcome = try await saveInspected(
             category: category, name: name, source: source, inspection: inspection, author: author, comment: comment, mustBeNew: mustBeNew)
-        try await refresh(force: true)
+        await reloadAfterChange()
         return (outcome, inspection)
     }
 
@@ -76,7 +76,7 @@ extension ModuleLibrary {
         let users = try await workflows(using: [qualified])
         if !users.isEmpty { throw ModuleChangeError.inUse(module: qualified, workflows: users) }
         try await store.deleteModule(category: category, name: name)
-        try await refresh(force: true)
+        await reloadAfterChange()
     }
 
     /// Makes an old version current again (as a new version), introspecting it anew.
@@ -84,7 +84,7 @@ extension ModuleLibrary {
         let old = try await store.moduleVersion(version, category: category, name: name)
         let inspection = try await inspect(category: category, name: name, source: old.source)
         let module = try await store.restoreModuleVersion(version, category: category, name: name, inspection: inspection.json, author: author)
-        try await refresh(force: true)
+        await reloadAfterChange()
         return module
     }
 
@@ -109,11 +109,21 @@ extension ModuleLibrary {
             if !users.isEmpty { throw ModuleChangeError.inUse(module: "category \"\(name)\"", workflows: users) }
         }
         try await store.renameModuleCategory(name, to: newName)
-        try await refresh(force: true)
+        await reloadAfterChange()
     }
 
     public func deleteCategory(_ name: String) async throws {
         if isCoreCategory(name) { throw ModuleChangeError.core("Cannot delete category \"\(name)\" — contains core modules.") }
         try await store.deleteModuleCategory(name)
+    }
+
+    /// Reloads after a change that is already stored: a failure to reload is logged, not
+    /// reported as a failure of the change (the next run or refresh loads it).
+    func reloadAfterChange() async {
+        do {
+            try await refresh(force: true)
+        } catch {
+            logger.warning("a module change was stored but the modules could not be reloaded", metadata: ["error": "\(error)"])
+        }
     }
 }

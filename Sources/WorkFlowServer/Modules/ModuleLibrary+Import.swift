@@ -17,6 +17,11 @@ extension ModuleLibrary {
         let incoming = Set(sources.map { "\($0.category)/\($0.name)" })
         var files = try await store.modules().filter { !incoming.contains("\($0.category)/\($0.name)") }
             .map { ModuleSource(category: $0.category, name: $0.name, source: $0.source) }
+        // The names become paths: never write outside the scratch folder, whoever called.
+        for source in sources {
+            try ModuleNames.checkCategory(source.category)
+            try ModuleNames.checkModule(source.name)
+        }
         files += sources
         for file in files {
             let folder = scratch.appendingPathComponent(file.category)

@@ -21,7 +21,7 @@ public final class ModuleLibrary: Sendable {
     /// `$WORKFLOW_HOME/modules`.
     public let folder: URL
     public let python: PythonRuntime?
-    private let logger: Logger
+    let logger: Logger
     private let state: Mutex<State>
     /// One refresh at a time.
     private let refreshing = AsyncGate()
