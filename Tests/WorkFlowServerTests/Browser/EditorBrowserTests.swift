@@ -60,7 +60,7 @@ struct EditorBrowserTests {
                 #expect(try await browser.find("[data-path='procedures[1].params.shell']").attribute("type") == "checkbox")
                 #expect(try await browser.find("[data-path='procedures[1].params.cwd']").attribute("placeholder")?.hasPrefix("default: ") == true)
                 _ = try await browser.execute("document.activeElement.blur(); window.scrollTo(0, 0)")
-                try await settle(browser)
+                try await browser.settle()
                 try await browser.screenshot(named: "editor-form")
                 _ = try await browser.execute("document.getElementById('step-1').scrollIntoView()")
                 try await browser.screenshot(named: "editor-form-params")
@@ -75,7 +75,7 @@ struct EditorBrowserTests {
                 #expect(try await browser.execute("return \(Self.jsonText).indexOf('\"shout\"') > \(Self.jsonText).indexOf('\"hello\"')") == true)
                 try await browser.screenshot(named: "editor-json")
                 _ = try await browser.execute("document.documentElement.dataset.theme = 'dark'")
-                try await settle(browser)
+                try await browser.settle()
                 try await browser.screenshot(named: "editor-json-dark")
                 _ = try await browser.execute("document.documentElement.dataset.theme = 'light'")
 
@@ -84,7 +84,7 @@ struct EditorBrowserTests {
                 #expect(try await browser.execute("return document.querySelectorAll('#view-visual .wf-edge').length") == 1, "the implicit chain hello → shout")
                 #expect(try await browser.execute("return document.querySelector('.wf-edge').dataset.from + '→' + document.querySelector('.wf-edge').dataset.to") == "hello→shout")
                 #expect(try await browser.find(".wf-node[data-id='shout'] .wf-node__subtitle").text == "common.Bash · run")
-                try await settle(browser)
+                try await browser.settle()
                 try await browser.screenshot(named: "editor-visual")
 
                 try await browser.find("#editor-save").click()
@@ -215,7 +215,7 @@ struct EditorBrowserTests {
                 #expect(try await browser.find("[data-path='procedures[1].mod']").property("value") == "common.Nope")
                 #expect(try await browser.find("[data-path='procedures[1].params.x']").property("value") == "1")
                 _ = try await browser.execute("window.scrollTo(0, 0)")
-                try await settle(browser)
+                try await browser.settle()
                 try await browser.screenshot(named: "editor-problems")
 
                 try await problem.click()
@@ -224,7 +224,7 @@ struct EditorBrowserTests {
                 try await browser.find("#tab-visual").click()
                 try await browser.waitUntil("document.querySelector(\".wf-node[data-id='oops']\")?.classList.contains('has-problems')")
                 #expect(try await browser.execute("return document.querySelector(\".wf-node[data-id='greet']\").classList.contains('has-problems')") == false)
-                try await settle(browser)
+                try await browser.settle()
                 try await browser.screenshot(named: "editor-visual-problems")
                 try await browser.find(".problem-link[data-problem-path='procedures[1].mod']").click()
                 #expect(try await browser.execute("return document.activeElement.dataset.id") == "oops")
@@ -264,7 +264,7 @@ struct EditorBrowserTests {
                 #expect(try await state(browser) == "Unsaved changes")
                 #expect(try await browser.execute(leaving) == true)
 
-                try await chord(Self.controlKey, "s", browser)
+                try await browser.chord(Self.controlKey, "s")
                 try await browser.waitUntil("document.getElementById('editor-state').textContent === 'Saved as version 2'")
                 #expect(try await browser.execute(leaving) == false)
                 let flow = try #require(try await harness.store.flow(named: "hello"))
@@ -282,7 +282,7 @@ struct EditorBrowserTests {
 
                 try await browser.setWindowSize(width: 800, height: 1000)
                 _ = try await browser.execute("document.querySelector('.step-advanced').open = true")
-                try await settle(browser)
+                try await browser.settle()
                 try await browser.screenshot(named: "editor-tablet")
                 #expect(try await browser.execute("return document.documentElement.scrollWidth <= window.innerWidth") == true, "nothing overflows sideways")
                 try await expectNoPageErrors(browser)
@@ -298,7 +298,7 @@ struct EditorBrowserTests {
             try await BrowserSupport.withBrowser { browser in
                 try await signIn(browser, base, to: "/workflows/chain/edit/")
                 try await browser.find("[data-path='procedures[2].name']").click()
-                try await chord(Self.altKey, WebDriverKey.arrowUp, browser)
+                try await browser.chord(Self.altKey, WebDriverKey.arrowUp)
                 #expect(try await names(browser) == ["a", "c", "b"])
                 #expect(try await browser.execute("return document.activeElement.dataset.path") == "procedures[1].name", "the focus moves with the card")
                 try await browser.find("[data-key='procedures[1]:down']").click()
@@ -439,19 +439,7 @@ struct EditorBrowserTests {
         try #require(found == true, "the JSON has no \(text)")
     }
 
-    /// Presses `key` while `modifier` is held.
-    private func chord(_ modifier: String, _ key: String, _ browser: BrowserSession) async throws {
-        let actions: [WebDriverJSON] = [
-            ["type": "keyDown", "value": .string(modifier)], ["type": "keyDown", "value": .string(key)],
-            ["type": "keyUp", "value": .string(key)], ["type": "keyUp", "value": .string(modifier)],
-        ]
-        try await browser.perform([["type": "key", "id": "keyboard", "actions": .array(actions)]])
-    }
 
-    /// Waits for transitions (.2 s) to end, so screenshots show the final state.
-    private func settle(_ browser: BrowserSession) async throws {
-        _ = try await browser.executeAsync("setTimeout(arguments[arguments.length - 1], 350)")
-    }
 
     private func center(_ css: String, _ browser: BrowserSession) async throws -> Point {
         let answer = try await browser.execute(

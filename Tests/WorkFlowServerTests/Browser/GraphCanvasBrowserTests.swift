@@ -161,10 +161,10 @@ struct GraphCanvasBrowserTests {
             #expect(try await nodesOutside(browser) == [])
 
             _ = try await browser.execute("canvas.select('d')")
-            try await settle(browser)
+            try await browser.settle()
             try await browser.screenshot(named: "graph-editable")
             _ = try await browser.execute("document.documentElement.dataset.theme = 'dark'")
-            try await settle(browser)
+            try await browser.settle()
             try await browser.screenshot(named: "graph-dark")
             #expect(try await browser.execute("return window.events") == [], "API calls report nothing")
         }
@@ -375,10 +375,10 @@ struct GraphCanvasBrowserTests {
             #expect(statuses == ["wf-node--success", "wf-node--success", "wf-node--failed", "wf-node--running", "wf-node--pending"])
             _ = try await browser.execute("canvas.select(null); canvas.setStatus('c', 'retrying'); canvas.setStatus('c', 'failed')")
             _ = try await browser.execute("document.activeElement.blur()")
-            try await settle(browser)
+            try await browser.settle()
             try await browser.screenshot(named: "graph-run-status")
             _ = try await browser.execute("document.documentElement.dataset.theme = 'dark'")
-            try await settle(browser)
+            try await browser.settle()
             try await browser.screenshot(named: "graph-run-status-dark")
 
             // An empty graph says so; destroy() leaves the container as it found it.
@@ -412,11 +412,6 @@ struct GraphCanvasBrowserTests {
                 #expect(try await browser.execute("return window.errors") == [])
             }
         }
-    }
-
-    /// Waits for the canvas's colour transitions (.2 s) to finish, so screenshots show the final colours.
-    private func settle(_ browser: BrowserSession) async throws {
-        _ = try await browser.executeAsync("setTimeout(arguments[arguments.length - 1], 350)")
     }
 
     private static func response(_ text: String, type: String) -> Response {

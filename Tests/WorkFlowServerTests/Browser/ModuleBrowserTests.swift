@@ -69,7 +69,7 @@ struct ModuleBrowserTests {
                 try await browser.find("#module-comment").type("add farewell")
 
                 // Ctrl+S saves; the sidebar shows the new method, marked new.
-                try await chord(Self.controlKey, "s", browser)
+                try await browser.chord(Self.controlKey, "s")
                 try await browser.waitUntil("document.getElementById('module-version').textContent === 'v2'", timeout: .seconds(15))
                 #expect(try await state(browser) == "Module saved successfully: version 2.")
                 #expect(try await browser.findAll("#module-inspection .module-method.is-new[data-method='farewell']").count == 1)
@@ -78,10 +78,10 @@ struct ModuleBrowserTests {
                 #expect(try await browser.find("#module-method-count").text == "2 methods")
                 #expect(try await browser.find("#module-comment").property("value") == "", "the note went with the version")
                 #expect(try await harness.store.moduleVersion(2, category: "journey", name: "Greeter").comment == "add farewell")
-                try await settle(browser)
+                try await browser.settle()
                 try await browser.screenshot(named: "modules-editor")
                 _ = try await browser.execute("document.documentElement.dataset.theme = 'dark'")
-                try await settle(browser)
+                try await browser.settle()
                 try await browser.screenshot(named: "modules-editor-dark")
                 _ = try await browser.execute("document.documentElement.dataset.theme = 'light'")
 
@@ -101,7 +101,7 @@ struct ModuleBrowserTests {
                 }
                 #expect(try await browser.find("#module-version").text == "v2")
                 #expect(try await harness.store.module(category: "journey", name: "Greeter")?.currentVersion == 2)
-                try await settle(browser)
+                try await browser.settle()
                 try await browser.screenshot(named: "modules-editor-syntax-error")
 
                 // Typing the colon back fixes it: the text is version 2's again, so the save says so.
@@ -132,10 +132,10 @@ struct ModuleBrowserTests {
                     #expect(try await browser.findAll(".CodeMirror.module-readonly").count == 1)
                     #expect(try await browser.execute("return document.querySelector('.CodeMirror.module-readonly').CodeMirror.getOption('readOnly')") == true)
                 }
-                try await settle(browser)
+                try await browser.settle()
                 try await browser.screenshot(named: "modules-page")
                 _ = try await browser.execute("document.documentElement.dataset.theme = 'dark'")
-                try await settle(browser)
+                try await browser.settle()
                 try await browser.screenshot(named: "modules-page-dark")
                 _ = try await browser.execute("document.documentElement.dataset.theme = 'light'")
 
@@ -167,14 +167,14 @@ struct ModuleBrowserTests {
                 try await signIn(browser, base, to: "/modules/")
                 try await browser.waitUntil("document.body.dataset.modulesReady === 'true'")
                 #expect(try await browser.find("[data-module='ops.Broken'] .module-problem").text.contains("No module named"))
-                try await settle(browser)
+                try await browser.settle()
                 try await browser.screenshot(named: "modules-list")
                 _ = try await browser.execute("document.documentElement.dataset.theme = 'dark'")
-                try await settle(browser)
+                try await browser.settle()
                 try await browser.screenshot(named: "modules-list-dark")
                 _ = try await browser.execute("document.documentElement.dataset.theme = 'light'")
                 _ = try await browser.execute("document.getElementById('category-ops').scrollIntoView()")
-                try await settle(browser)
+                try await browser.settle()
                 try await browser.screenshot(named: "modules-list-custom")
                 _ = try await browser.execute("window.scrollTo(0, 0)")
 
@@ -194,7 +194,7 @@ struct ModuleBrowserTests {
                 try await browser.waitUntil("document.getElementById('new-module-error') !== null", timeout: .seconds(10))
                 #expect(try await browser.find("#new-module-error").text.contains("Module name must start with an uppercase letter"))
                 #expect(try await browser.execute("return document.activeElement.id") == "new-module-name")
-                try await settle(browser)
+                try await browser.settle()
                 try await browser.screenshot(named: "modules-list-refused")
                 try await browser.press(WebDriverKey.escape)
                 #expect(try await browser.execute("return document.getElementById('new-module').open") == false)
@@ -256,17 +256,5 @@ struct ModuleBrowserTests {
         try #require(found == true, "the source has no \(text)")
     }
 
-    /// Presses `key` while `modifier` is held.
-    private func chord(_ modifier: String, _ key: String, _ browser: BrowserSession) async throws {
-        let actions: [WebDriverJSON] = [
-            ["type": "keyDown", "value": .string(modifier)], ["type": "keyDown", "value": .string(key)],
-            ["type": "keyUp", "value": .string(key)], ["type": "keyUp", "value": .string(modifier)],
-        ]
-        try await browser.perform([["type": "key", "id": "keyboard", "actions": .array(actions)]])
-    }
 
-    /// Waits for transitions to end, so screenshots show the final state.
-    private func settle(_ browser: BrowserSession) async throws {
-        _ = try await browser.executeAsync("setTimeout(arguments[arguments.length - 1], 350)")
-    }
 }

@@ -393,6 +393,20 @@ struct BrowserSession: Sendable {
         }
     }
 
+    /// Presses `key` while `modifier` is held.
+    func chord(_ modifier: String, _ key: String) async throws {
+        let actions: [WebDriverJSON] = [
+            ["type": "keyDown", "value": .string(modifier)], ["type": "keyDown", "value": .string(key)],
+            ["type": "keyUp", "value": .string(key)], ["type": "keyUp", "value": .string(modifier)],
+        ]
+        try await perform([["type": "key", "id": "keyboard", "actions": .array(actions)]])
+    }
+
+    /// Waits for CSS transitions (.2 s) to end, so screenshots show the final state.
+    func settle() async throws {
+        _ = try await executeAsync("setTimeout(arguments[arguments.length - 1], 350)")
+    }
+
     /// Whether an asynchronous script failed because its document went away rather than by its own doing.
     private static func lostToNavigation(_ error: WebDriverError) -> Bool {
         error.code == "script timeout" || error.message.contains("unloaded") || error.message.contains("navigat")

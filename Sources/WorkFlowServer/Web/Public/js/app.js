@@ -124,3 +124,18 @@ document.addEventListener("click", (event) => {
 document.querySelectorAll("form[data-autosubmit] select").forEach((select) => {
   select.addEventListener("change", () => select.form.submit());
 });
+
+/** Ctrl/Cmd+S calls `save`, and leaving the page asks first while `isDirty()` (the editors). */
+export function guardEditing(save, isDirty) {
+  window.addEventListener("keydown", (event) => {
+    if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && (event.key ?? "").toLowerCase() === "s") {
+      event.preventDefault();
+      save();
+    }
+  }, { capture: true });
+  window.addEventListener("beforeunload", (event) => {
+    if (!isDirty()) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
+}

@@ -8,7 +8,7 @@
 // came from is not redrawn by it (the user is typing there). Keys the editor does not know, in the
 // document and in its steps, are never touched, and edits keep the order of the keys they change.
 
-import { api } from "./app.js";
+import { api, guardEditing } from "./app.js";
 import { WorkflowCanvas } from "./graph.js";
 
 const root = document.getElementById("editor");
@@ -2031,17 +2031,7 @@ function start() {
   saveButton.addEventListener("click", () => save());
   runButton?.addEventListener("click", () => run());
   if (isCreate) nameInput.addEventListener("input", () => document.getElementById("flow-name-error") && showNameError(null));
-  window.addEventListener("keydown", (event) => {
-    if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && (event.key ?? "").toLowerCase() === "s") {
-      event.preventDefault();
-      save();
-    }
-  }, { capture: true });
-  window.addEventListener("beforeunload", (event) => {
-    if (!isDirty()) return;
-    event.preventDefault();
-    event.returnValue = "";
-  });
+  guardEditing(() => save(), isDirty);
   if (data.enabled === false && versionBadge) {
     versionBadge.insertAdjacentElement("afterend", h("span", { class: "badge status-disabled", title: "Schedules and webhooks do not start it", text: "disabled" }));
   }

@@ -6,7 +6,7 @@
 // new version and the introspection sidebar drawn anew by the server. A syntax error saves
 // nothing: it is shown with its line and column, and the cursor goes there.
 
-import { csrf } from "./app.js";
+import { csrf, guardEditing } from "./app.js";
 
 const form = document.getElementById("module-editor");
 const textarea = document.getElementById("module-code");
@@ -217,17 +217,7 @@ function start() {
     event.preventDefault();
     save();
   });
-  window.addEventListener("keydown", (event) => {
-    if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && (event.key ?? "").toLowerCase() === "s") {
-      event.preventDefault();
-      save();
-    }
-  }, { capture: true });
-  window.addEventListener("beforeunload", (event) => {
-    if (!isDirty()) return;
-    event.preventDefault();
-    event.returnValue = "";
-  });
+  guardEditing(() => save(), isDirty);
   // Links to a method's line (the sidebar) or to a problem's place.
   inspection.addEventListener("click", (event) => {
     const link = event.target.closest("[data-source-line]");
