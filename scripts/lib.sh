@@ -28,8 +28,9 @@ ensure_apt_packages() {
 # The packages the build and the tests use.
 ensure_build_dependencies() {
     ensure_swift
-    # libxlsxwriter-dev: the server writes .xlsx exports; pkg-config finds it for the build.
-    ensure_apt_packages git procps pkg-config libxlsxwriter-dev
+    # pkg-config finds the C libraries for the build: libxlsxwriter (.xlsx exports and
+    # common.FileIO), libcurl (common.Notify's SMTP) and libssh2 (common.Ssh).
+    ensure_apt_packages git procps pkg-config libxlsxwriter-dev libcurl4-openssl-dev libssh2-1-dev
 }
 
 # The browser libraries the web UI serves from /usr/share/javascript (CodeMirror for code
@@ -41,6 +42,24 @@ ensure_web_libraries() {
 # What custom modules run on: python3 for the seed's Python modules (their introspection too).
 ensure_module_runtime() {
     ensure_apt_packages python3
+}
+
+# The servers the integration modules' tests start on 127.0.0.1 (they start and stop them
+# themselves): OpenSSH's sshd, and httpbin, gunicorn and aiosmtpd from PyPI in a virtual
+# environment under .build (pinned versions). Exports WORKFLOW_TEST_VENV for the tests.
+TEST_PYTHON_PACKAGES="httpbin==0.10.4 gunicorn==27.0.1 aiosmtpd==1.4.6 werkzeug==3.1.9 flask==3.1.3"
+ensure_integration_test_servers() {
+    ensure_apt_packages openssh-server openssl python3 python3-venv
+    local venv="${WORKFLOW_TEST_VENV:-$PWD/.build/test-venv}"
+    local stamp="$venv/.workflow-packages"
+    if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$TEST_PYTHON_PACKAGES" ]; then
+        echo "==> preparing the test servers' Python environment in $venv"
+        rm -rf "$venv"
+        /usr/bin/python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check $TEST_PYTHON_PACKAGES
+        echo "$TEST_PYTHON_PACKAGES" >"$stamp"
+    fi
+    export WORKFLOW_TEST_VENV="$venv"
 }
 
 # The throwaway PostgreSQL the store's tests use: loopback only, on a fixed port.

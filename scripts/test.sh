@@ -15,6 +15,9 @@ ensure_apt_packages chromium chromium-driver
 ensure_module_runtime
 ensure_apt_packages jq
 export WORKFLOW_TEST_REQUIRE_BROWSER=1
+# The integration modules' tests start sshd, httpbin and aiosmtpd on 127.0.0.1; here they must run.
+ensure_integration_test_servers
+export WORKFLOW_TEST_REQUIRE_SERVERS=1
 
 echo "==> building (debug) with tests"
 swift build --build-tests
