@@ -11,6 +11,8 @@ public enum BuiltinModules {
             DataTransformerModule(),
             FileIOModule(),
             MultiProcessModule(),
+            HttpModule(),
+            NotifyModule(),
         ]
     }
 
