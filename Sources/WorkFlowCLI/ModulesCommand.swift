@@ -73,6 +73,11 @@ struct ModulesCommand: AsyncParsableCommand {
         return 0
     }
 
+    /// The hand-written pages under docs/ that go deeper than the generated tables.
+    static let referencePages = [
+        "common.Http": "modules/http.md",
+    ]
+
     /// The module reference in Markdown.
     static func markdown(_ descriptors: [ModuleDescriptor]) -> String {
         var text = """
@@ -88,6 +93,9 @@ struct ModulesCommand: AsyncParsableCommand {
             """
         for d in descriptors {
             text += "\n## \(d.name)\n\n\(d.doc)\n"
+            if let page = referencePages[d.name] {
+                text += "\nThe full reference, with examples and the differences from WorkFlow v0.0.3: [\(page)](\(page)).\n"
+            }
             for m in d.methods {
                 text += "\n### \(d.name).\(m.name)\n\n\(m.doc)\n\n"
                 if m.parameters.isEmpty {
