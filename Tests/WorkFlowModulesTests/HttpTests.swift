@@ -187,6 +187,25 @@ struct HttpTests {
         #expect(output.error == "the request was cancelled")
     }
 
+    @Test("in a workflow, one answer feeds the next step's webhook, and a 404 fails its step with the status line")
+    func workflow() async throws {
+        let base = try server.base
+        let workflow = try Workflow(json: """
+            {"procedures": [
+              {"name": "fetch", "mod": "common.Http", "method": "get", "params": {"url": "\(base)/get", "params": {"build": 7}}},
+              {"name": "notify", "mod": "common.Notify", "method": "webhook", "params": {"url": "\(base)/post", "body": "@fetch.data.args"}},
+              {"name": "missing", "mod": "common.Http", "method": "get", "on_error": "continue", "params": {"url": "\(base)/status/404"}}
+            ]}
+            """)
+        let result = try await Executor(registry: BuiltinModules.registry()).run(workflow)
+        #expect(result.status == .success)
+        let steps = Dictionary(uniqueKeysWithValues: result.steps.map { ($0.name, $0) })
+        #expect(steps["notify"]?.result?["data"]?["json"] == ["build": "7"])
+        #expect(steps["missing"]?.status == .failed)
+        #expect(steps["missing"]?.error == "HTTP 404 Not Found from GET \(base)/status/404")
+        #expect(steps["missing"]?.result?["status_code"] == 404)
+    }
+
     @Test("webhook posts the body as JSON and returns the answer's status code and body")
     func webhook() async throws {
         let body: JSONValue = ["ok": true, "text": "deploy finished"]
