@@ -50,6 +50,7 @@ let package = Package(
             name: "WorkFlowModules",
             dependencies: [
                 "WorkFlowEngine",
+                "WorkFlowMail",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Yams", package: "Yams"),
@@ -92,6 +93,9 @@ let package = Package(
         // libxlsxwriter from Debian's libxlsxwriter-dev, and our small Swift writer on top.
         .systemLibrary(name: "CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         .target(name: "WorkFlowXLSX", dependencies: ["CXlsxWriter"], swiftSettings: strictSettings),
+        // libcurl from Debian's libcurl4-openssl-dev, and our message builder and SMTP sender on top.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "WorkFlowMail", dependencies: ["CCurl"], swiftSettings: strictSettings),
         .target(
             name: "WorkFlowServer",
             dependencies: [
@@ -167,7 +171,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkFlowModulesTests",
-            dependencies: ["WorkFlowModules", "WorkFlowEngine"],
+            dependencies: ["WorkFlowModules", "WorkFlowEngine", "WorkFlowMail"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -10,6 +10,7 @@ public struct NotifyModule: Module {
 
     public func call(_ method: String, params: JSONObject, context: StepContext) async throws -> ModuleOutput {
         switch method {
+        case "email": return try await sendEmail(params, context: context)
         case "webhook": return try await sendWebhook(params, context: context)
         default:
             throw UnknownMethodError(module: Self.moduleDescriptor.name, method: method, available: Self.moduleDescriptor.methods.map(\.name))
@@ -19,7 +20,7 @@ public struct NotifyModule: Module {
     static let moduleDescriptor = ModuleDescriptor(
         name: "common.Notify",
         doc: "Notifications: e-mail through an SMTP server, or a JSON webhook.",
-        methods: [webhookMethod])
+        methods: [emailMethod, webhookMethod])
 }
 
 // MARK: webhook

@@ -64,8 +64,14 @@ extension Trait where Self == ConditionTrait {
 
 /// A free TCP port on 127.0.0.1 (the kernel picks it; it stays free until somebody binds it).
 func freeLocalPort() throws -> Int {
+    let bound = try boundLoopbackSocket()
+    close(bound.fd)
+    return bound.port
+}
+
+/// A TCP socket bound to a port of 127.0.0.1 the kernel picks, and that port; the caller closes it.
+func boundLoopbackSocket() throws -> (fd: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -74,8 +80,11 @@ func freeLocalPort() throws -> Int {
     let bound = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
     }
-    guard bound else { throw LocalServerError(message: "no free port on 127.0.0.1") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    guard bound else {
+        close(fd)
+        throw LocalServerError(message: "no free port on 127.0.0.1")
+    }
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
 }
 
 /// Whether something accepts TCP connections on 127.0.0.1:`port`.
