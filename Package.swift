@@ -49,6 +49,7 @@ let package = Package(
             name: "WorkFlowModules",
             dependencies: [
                 "WorkFlowEngine",
+                "WorkFlowXLSX",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Yams", package: "Yams"),
@@ -83,9 +84,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "WorkFlowCron", swiftSettings: strictSettings),
-        // libxlsxwriter from Debian's libxlsxwriter-dev, and our small Swift writer on top.
+        // libxlsxwriter from Debian's libxlsxwriter-dev, our small Swift writer on top, and our own reader.
         .systemLibrary(name: "CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
-        .target(name: "WorkFlowXLSX", dependencies: ["CXlsxWriter"], swiftSettings: strictSettings),
+        .target(
+            name: "WorkFlowXLSX",
+            dependencies: ["CXlsxWriter", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "WorkFlowServer",
             dependencies: [
@@ -162,6 +167,7 @@ let package = Package(
         .testTarget(
             name: "WorkFlowModulesTests",
             dependencies: ["WorkFlowModules", "WorkFlowEngine"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(
