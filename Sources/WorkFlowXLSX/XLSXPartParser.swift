@@ -45,13 +45,14 @@ final class XLSXPartParser: NSObject, XMLParserDelegate {
             throw XLSXError(message: "the workbook part \(part) declares a document type, which XLSX parts never do")
         }
         let delegate = XLSXPartParser(handler: handler, isCancelled: isCancelled)
-        let parser = XMLParser(data: data)
+        // Fed as a stream: on Linux, parsing a large part (tens of MB) handed over whole ends in a
+        // spurious error after its last element, and a malformed one can still report success.
+        let parser = XMLParser(stream: InputStream(data: data))
         parser.shouldProcessNamespaces = false
         parser.shouldResolveExternalEntities = false
         parser.delegate = delegate
         let parsed = parser.parse()
         if let failure = delegate.failure { throw failure }
-        // On Linux `parse()` can return true after an error; the error is still recorded.
         guard parsed, parser.parserError == nil else {
             let code = parser.parserError.map { ", XML parser error \(($0 as NSError).code)" } ?? ""
             throw XLSXError(message: "the workbook part \(part) is not valid XML (near line \(parser.lineNumber)\(code))")
