@@ -51,6 +51,7 @@ let package = Package(
             dependencies: [
                 "WorkFlowEngine",
                 "WorkFlowMail",
+                "WorkFlowXLSX",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Yams", package: "Yams"),
@@ -90,9 +91,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "WorkFlowCron", swiftSettings: strictSettings),
-        // libxlsxwriter from Debian's libxlsxwriter-dev, and our small Swift writer on top.
+        // libxlsxwriter from Debian's libxlsxwriter-dev, our small Swift writer on top, and our own reader.
         .systemLibrary(name: "CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
-        .target(name: "WorkFlowXLSX", dependencies: ["CXlsxWriter"], swiftSettings: strictSettings),
+        .target(
+            name: "WorkFlowXLSX",
+            dependencies: ["CXlsxWriter", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: strictSettings
+        ),
         // libcurl from Debian's libcurl4-openssl-dev, and our message builder and SMTP sender on top.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "WorkFlowMail", dependencies: ["CCurl"], swiftSettings: strictSettings),
@@ -172,6 +177,7 @@ let package = Package(
         .testTarget(
             name: "WorkFlowModulesTests",
             dependencies: ["WorkFlowModules", "WorkFlowEngine", "WorkFlowMail"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -9,7 +9,7 @@ import Glibc
 #endif
 
 /// A folder of its own for one test, removed by the test when it ends.
-private struct Scratch {
+struct Scratch {
     let folder: String
 
     init() throws {
@@ -235,7 +235,8 @@ struct FileIOTests {
         defer { scratch.remove() }
         try scratch.write("<a/>", to: "data.xml")
         let path = JSONValue.string(scratch.path("data.xml"))
-        let supported = "(supported: .csv, .json, .yaml, .yml, .txt, .log, .md, .conf, .ini, .cfg; or set format to csv, json, yaml or txt)"
+        let supported =
+            "(supported: .csv, .json, .yaml, .yml, .txt, .log, .md, .conf, .ini, .cfg, .xlsx; or set format to csv, json, yaml, txt or xlsx)"
 
         #expect(try await call("read", ["file_path": path]) == .failure(readFailed, error: "Unsupported file extension: .xml \(supported)"))
         #expect(
@@ -251,23 +252,6 @@ struct FileIOTests {
             try await call("write", ["file_path": path, "data": "x", "format": "CSV"])
                 == .failure(writeFailed, error: "unsupported format 'CSV' (use csv, json, yaml, txt or xlsx)"))
         #expect(try scratch.text("data.xml") == "<a/>")
-    }
-
-    @Test("XLSX is recognised but not supported yet; sheet is accepted")
-    func xlsxNotSupported() async throws {
-        let scratch = try Scratch()
-        defer { scratch.remove() }
-        let path = JSONValue.string(scratch.path("book.xlsx"))
-        #expect(
-            try await call("read", ["file_path": path, "sheet": "Data"])
-                == .failure(readFailed, error: "XLSX files are not supported yet"))
-        #expect(
-            try await call("read", ["file_path": .string(scratch.path("x.csv")), "format": "xlsx", "sheet": 0])
-                == .failure(readFailed, error: "XLSX files are not supported yet"))
-        #expect(
-            try await call("write", ["file_path": path, "data": [["a": 1]], "sheet": "Sheet1"])
-                == .failure(writeFailed, error: "XLSX files are not supported yet"))
-        #expect(try scratch.files() == [])
     }
 
     // MARK: JSON
@@ -737,7 +721,8 @@ struct FileIOTests {
         #expect(write.parameters.map(\.name) == ["file_path", "data", "format", "encoding", "sheet"])
         #expect(write.parameters.filter(\.required).map(\.name) == ["file_path", "data"])
         #expect(write.parameter(named: "sheet")?.defaultValue == "Sheet1")
-        #expect(write.parameter(named: "sheet")?.doc.contains("Reserved for XLSX") == true)
+        #expect(write.parameter(named: "sheet")?.doc.contains("XLSX only") == true)
+        #expect(read.parameter(named: "sheet")?.types == [.string, .integer])
         #expect(read.parameters.allSatisfy { !$0.doc.isEmpty } && write.parameters.allSatisfy { !$0.doc.isEmpty })
     }
 }

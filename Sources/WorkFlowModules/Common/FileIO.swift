@@ -7,10 +7,10 @@ import Glibc
 import Darwin
 #endif
 
-/// `common.FileIO`: reads and writes CSV, JSON, YAML and text files with the seed's result shapes.
+/// `common.FileIO`: reads and writes CSV, JSON, YAML, text and XLSX files with the seed's result shapes.
 ///
 /// Writes are atomic (a temporary file in the same folder, then a rename), so a failed write
-/// leaves any existing file as it was. XLSX is recognised but not supported yet.
+/// leaves any existing file as it was.
 public struct FileIOModule: Module {
     public init() {}
 
@@ -18,8 +18,8 @@ public struct FileIOModule: Module {
 
     public func call(_ method: String, params: JSONObject, context: StepContext) async throws -> ModuleOutput {
         switch method {
-        case "read": return try readFile(params, context: context)
-        case "write": return try writeFile(params, context: context)
+        case "read": return try await readFile(params, context: context)
+        case "write": return try await writeFile(params, context: context)
         default:
             throw UnknownMethodError(module: Self.moduleDescriptor.name, method: method, available: ["read", "write"])
         }
@@ -27,7 +27,7 @@ public struct FileIOModule: Module {
 
     // MARK: read
 
-    private func readFile(_ params: JSONObject, context: StepContext) throws -> ModuleOutput {
+    private func readFile(_ params: JSONObject, context: StepContext) async throws -> ModuleOutput {
         let reader = ParameterReader(params)
         let path = try reader.string("file_path")
         let explicitFormat = try reader.optionalString("format")
@@ -39,39 +39,44 @@ public struct FileIOModule: Module {
         do {
             let format = try FileFormat.detect(path: path, explicit: explicitFormat)
             logger.debug("fileio.detected_format: \(format.rawValue)")
-            guard format != .xlsx else { throw FileIOFailure(FileFormat.xlsxUnsupported) }
             let encoding = try Self.encoding(named: encodingName)
             let bytes = try LocalFiles.readAll(path)
             try Task.checkCancellation()
 
-            let text: String
-            do {
-                text = Self.universalNewlines(try encoding.decode(bytes))
-            } catch {
-                throw FileIOFailure("cannot read '\(path)': \(error)")
+            func decodedText() throws(FileIOFailure) -> String {
+                do {
+                    return Self.universalNewlines(try encoding.decode(bytes))
+                } catch {
+                    throw FileIOFailure("cannot read '\(path)': \(error)")
+                }
             }
 
             let data: JSONValue
             switch format {
             case .csv:
-                data = .array(CSVCodec.decodeDictionaries(text) { logger.warning("\(path): \($0)") })
+                data = .array(CSVCodec.decodeDictionaries(try decodedText()) { logger.warning("\(path): \($0)") })
             case .json:
+                let text = try decodedText()
                 do {
                     data = Self.wrappingObject(try JSONParser.parse(text))
                 } catch {
                     throw FileIOFailure("invalid JSON in '\(path)': \(error)")
                 }
             case .yaml:
+                let text = try decodedText()
                 do {
                     data = Self.wrappingObject(try YAMLCodec.decode(text))
                 } catch {
                     throw FileIOFailure("invalid YAML in '\(path)': \(error.message)")
                 }
             case .txt:
+                let text = try decodedText()
                 logger.info("Successfully read \(text.count) chars from \(path)")
                 return .success(["status": true, "data": .string(text)])
             case .xlsx:
-                throw FileIOFailure(FileFormat.xlsxUnsupported)
+                let (records, sheet) = try await XLSXCodec.read(bytes, sheet: reader.value("sheet"))
+                logger.info("Successfully read \(records.arrayValue?.count ?? 0) rows from sheet '\(sheet)' of \(path)")
+                return .success(["status": true, "data": records])
             }
             logger.info("Successfully read \(data.arrayValue?.count ?? 1) rows from \(path)")
             return .success(["status": true, "data": data])
@@ -89,7 +94,7 @@ public struct FileIOModule: Module {
 
     // MARK: write
 
-    private func writeFile(_ params: JSONObject, context: StepContext) throws -> ModuleOutput {
+    private func writeFile(_ params: JSONObject, context: StepContext) async throws -> ModuleOutput {
         let reader = ParameterReader(params)
         let path = try reader.string("file_path")
         let data = try reader.required("data")
@@ -109,25 +114,29 @@ public struct FileIOModule: Module {
             logger.debug("fileio.detected_format: \(format.rawValue)")
             let encoding = try Self.encoding(named: encodingName)
 
-            let text: String
-            switch format {
-            case .csv: text = try CSVCodec.encodeDictionaries(data)
-            case .json: text = JSONWriter.prettyString(from: data)
-            case .yaml: text = try YAMLCodec.encode(data)
-            case .txt:
-                if case .array(let items) = data {
-                    text = items.map(\.pythonDescription).joined(separator: "\n")
-                } else {
-                    text = data.pythonDescription
+            func encoded(_ text: String) throws(FileIOFailure) -> [UInt8] {
+                do {
+                    return try encoding.encode(text)
+                } catch {
+                    throw FileIOFailure("cannot write '\(path)': \(error)")
                 }
-            case .xlsx: throw FileIOFailure(FileFormat.xlsxUnsupported)
             }
 
             let bytes: [UInt8]
-            do {
-                bytes = try encoding.encode(text)
-            } catch {
-                throw FileIOFailure("cannot write '\(path)': \(error)")
+            switch format {
+            case .csv: bytes = try encoded(try CSVCodec.encodeDictionaries(data))
+            case .json: bytes = try encoded(JSONWriter.prettyString(from: data))
+            case .yaml: bytes = try encoded(try YAMLCodec.encode(data))
+            case .txt:
+                if case .array(let items) = data {
+                    bytes = try encoded(items.map(\.pythonDescription).joined(separator: "\n"))
+                } else {
+                    bytes = try encoded(data.pythonDescription)
+                }
+            case .xlsx:
+                let sheet = try XLSXCodec.sheetName(reader.value("sheet"))
+                bytes = try await XLSXCodec.write(data, sheet: sheet)
+                logger.debug("fileio.sheet: \(sheet)")
             }
             try Task.checkCancellation()
             try LocalFiles.writeAtomically(bytes, to: path)
@@ -155,7 +164,7 @@ public struct FileIOModule: Module {
         }
     }
 
-    /// `sheet` is reserved for XLSX support; it is accepted (a name or an index) and not used yet.
+    /// `sheet` is a name or an index; only XLSX uses it, and checks it further.
     private static func checkSheet(_ reader: ParameterReader) throws(ParameterError) {
         guard let sheet = reader.value("sheet") else { return }
         guard ValueType.string.accepts(sheet) || ValueType.integer.accepts(sheet) else {
@@ -197,8 +206,6 @@ struct FileIOFailure: Error, Equatable, CustomStringConvertible {
 enum FileFormat: String, CaseIterable {
     case csv, json, yaml, txt, xlsx
 
-    static let xlsxUnsupported = "XLSX files are not supported yet"
-
     private static let byExtension: [(String, FileFormat)] = [
         (".csv", .csv), (".json", .json), (".yaml", .yaml), (".yml", .yaml), (".txt", .txt), (".log", .txt),
         (".md", .txt), (".conf", .txt), (".ini", .txt), (".cfg", .txt), (".xlsx", .xlsx),
@@ -214,10 +221,10 @@ enum FileFormat: String, CaseIterable {
         }
         let ext = pathExtension(path).lowercased()
         if let format = byExtension.first(where: { $0.0 == ext })?.1 { return format }
-        let supported = byExtension.filter { $0.1 != .xlsx }.map(\.0).joined(separator: ", ")
+        let supported = byExtension.map(\.0).joined(separator: ", ")
         let shown = ext.isEmpty ? "none" : ext
         throw FileIOFailure(
-            "Unsupported file extension: \(shown) (supported: \(supported); or set format to csv, json, yaml or txt)")
+            "Unsupported file extension: \(shown) (supported: \(supported); or set format to csv, json, yaml, txt or xlsx)")
     }
 
     /// The extension with its dot, as Python's `os.path.splitext` finds it: leading dots of
@@ -351,8 +358,8 @@ extension FileIOModule {
     static let moduleDescriptor = ModuleDescriptor(
         name: "common.FileIO",
         doc: """
-            Reads and writes CSV, JSON, YAML and text files. The format comes from `format` or the \
-            file extension (.csv, .json, .yaml/.yml, .txt/.log/.md/.conf/.ini/.cfg); XLSX is not supported yet.
+            Reads and writes CSV, JSON, YAML, text and XLSX files. The format comes from `format` or the \
+            file extension (.csv, .json, .yaml/.yml, .txt/.log/.md/.conf/.ini/.cfg, .xlsx).
             """,
         methods: [
             MethodDescriptor(
@@ -360,7 +367,9 @@ extension FileIOModule {
                 doc: """
                     Reads a file. CSV gives a list of objects keyed by the header row (every value a string, \
                     missing fields null); JSON and YAML give the parsed value, with a top-level object wrapped \
-                    in a one-element list; TXT gives the whole text. Line breaks are read as \\n.
+                    in a one-element list; TXT gives the whole text. Line breaks are read as \\n. XLSX gives \
+                    a list of objects keyed by the sheet's first non-blank row: numbers stay numbers (whole ones \
+                    integers), dates and times become ISO text, empty cells and error values null, blank rows are skipped.
                     """,
                 parameters: [
                     ParameterDescriptor("file_path", .string, required: true, doc: "Path of the file to read."),
@@ -369,10 +378,10 @@ extension FileIOModule {
                         doc: "csv, json, yaml, txt or xlsx; when absent or empty, chosen by the file extension."),
                     ParameterDescriptor(
                         "encoding", .string, default: "utf-8",
-                        doc: "Text encoding by Python codec name (utf-8, gbk, gb18030, latin-1, shift_jis, utf-16...); a UTF-8 BOM is skipped."),
+                        doc: "Text encoding by Python codec name (utf-8, gbk, gb18030, latin-1, shift_jis, utf-16...); a UTF-8 BOM is skipped. Not used for XLSX."),
                     ParameterDescriptor(
                         "sheet", [.string, .integer],
-                        doc: "Reserved for XLSX support (sheet name or index; the first sheet when absent); not used yet."),
+                        doc: "XLSX only: the sheet to read, by name or 0-based index; the first sheet when absent."),
                 ],
                 result: #"{"status": true, "data": [...] | "text"}; on failure {"status": false, "data": []}"#),
             MethodDescriptor(
@@ -381,22 +390,24 @@ extension FileIOModule {
                     Writes a file atomically, replacing it; the folder must exist. CSV needs a list of objects \
                     (the header is the keys of the first; missing keys are written empty, unknown keys fail); \
                     JSON is indented by 2 with non-ASCII kept; YAML is block style; TXT writes a list one item \
-                    per line (no final line break) and anything else as its text.
+                    per line (no final line break) and anything else as its text. XLSX needs a list of objects: \
+                    the header row is every key in first-seen order; numbers, booleans and text keep their types, \
+                    null is an empty cell, arrays and objects are written as JSON text.
                     """,
                 parameters: [
                     ParameterDescriptor("file_path", .string, required: true, doc: "Path of the file to write."),
                     ParameterDescriptor(
                         "data", [.array, .object, .string], required: true,
-                        doc: "What to write: a list of objects for CSV; any value for JSON and YAML; a list or text for TXT."),
+                        doc: "What to write: a list of objects for CSV and XLSX; any value for JSON and YAML; a list or text for TXT."),
                     ParameterDescriptor(
                         "format", .string,
                         doc: "csv, json, yaml, txt or xlsx; when absent or empty, chosen by the file extension."),
                     ParameterDescriptor(
                         "encoding", .string, default: "utf-8",
-                        doc: "Text encoding by Python codec name (utf-8, utf-8-sig, gbk, latin-1, ...); unencodable characters fail."),
+                        doc: "Text encoding by Python codec name (utf-8, utf-8-sig, gbk, latin-1, ...); unencodable characters fail. Not used for XLSX."),
                     ParameterDescriptor(
-                        "sheet", [.string, .integer], default: "Sheet1",
-                        doc: "Reserved for XLSX support: the sheet to write; not used yet."),
+                        "sheet", .string, default: "Sheet1",
+                        doc: "XLSX only: the name of the one sheet written (1 to 31 characters, none of [ ] : * ? / \\)."),
                 ],
                 result: #"{"status": true}; on failure {"status": false}"#),
         ])

@@ -298,6 +298,7 @@ struct CSVText {
         switch cell {
         case .text(let text): text
         case .number(let number): number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case .bool(let value): value ? "TRUE" : "FALSE"
         case .empty: ""
         }
     }
