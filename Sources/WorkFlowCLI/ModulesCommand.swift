@@ -76,6 +76,7 @@ struct ModulesCommand: AsyncParsableCommand {
     /// The hand-written pages under docs/ that go deeper than the generated tables.
     static let referencePages = [
         "common.Http": "modules/http.md",
+        "common.FileIO": "modules/fileio.md",
         "common.Notify": "modules/notify.md",
     ]
 
