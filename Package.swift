@@ -52,6 +52,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Yams", package: "Yams"),
+                "CLibSSH2",
             ],
             resources: [.copy("Scripts")],
             swiftSettings: strictSettings
@@ -86,6 +87,8 @@ let package = Package(
         // libxlsxwriter from Debian's libxlsxwriter-dev, and our small Swift writer on top.
         .systemLibrary(name: "CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         .target(name: "WorkFlowXLSX", dependencies: ["CXlsxWriter"], swiftSettings: strictSettings),
+        // libssh2 from Debian's libssh2-1-dev, for common.Ssh (its Swift wrapper lives in WorkFlowModules).
+        .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2", providers: [.apt(["libssh2-1-dev"])]),
         .target(
             name: "WorkFlowServer",
             dependencies: [

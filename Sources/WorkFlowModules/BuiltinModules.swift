@@ -11,6 +11,7 @@ public enum BuiltinModules {
             DataTransformerModule(),
             FileIOModule(),
             MultiProcessModule(),
+            SshModule(),
         ]
     }
 
