@@ -55,6 +55,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Yams", package: "Yams"),
+                "CLibSSH2",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -101,6 +102,8 @@ let package = Package(
         // libcurl from Debian's libcurl4-openssl-dev, and our message builder and SMTP sender on top.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "WorkFlowMail", dependencies: ["CCurl"], swiftSettings: strictSettings),
+        // libssh2 from Debian's libssh2-1-dev, for common.Ssh (its Swift wrapper lives in WorkFlowModules).
+        .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2", providers: [.apt(["libssh2-1-dev"])]),
         .target(
             name: "WorkFlowServer",
             dependencies: [

@@ -60,6 +60,20 @@ ensure_integration_test_servers() {
         echo "$TEST_PYTHON_PACKAGES" >"$stamp"
     fi
     export WORKFLOW_TEST_VENV="$venv"
+    ensure_ssh_test_user
+}
+
+# common.Ssh's password tests log in to a throwaway sshd as a real local account (sshd checks
+# system accounts). As root: creates `workflow-ssh-test` and gives it a fresh random password,
+# kept in a root-only file that the tests read. No password is ever stored in the repository.
+TEST_SSH_USER=workflow-ssh-test
+TEST_SSH_PASSWORD_FILE=/var/lib/workflow-ssh-test/password
+ensure_ssh_test_user() {
+    [ "$(id -u)" -eq 0 ] || return 0
+    id "$TEST_SSH_USER" >/dev/null 2>&1 || useradd --create-home --shell /bin/sh "$TEST_SSH_USER"
+    install -d -m 700 "$(dirname "$TEST_SSH_PASSWORD_FILE")"
+    (umask 077 && openssl rand -hex 24 >"$TEST_SSH_PASSWORD_FILE")
+    echo "$TEST_SSH_USER:$(cat "$TEST_SSH_PASSWORD_FILE")" | chpasswd
 }
 
 # The throwaway PostgreSQL the store's tests use: loopback only, on a fixed port.

@@ -13,6 +13,7 @@ public enum BuiltinModules {
             MultiProcessModule(),
             HttpModule(),
             NotifyModule(),
+            SshModule(),
         ]
     }
 

@@ -52,6 +52,17 @@ struct BashCapturedOutput: Sendable, Equatable {
 
     var isEmpty: Bool { kept.isEmpty && droppedByteCount == 0 }
 
+    /// Keeps `bytes` up to `limit` kept bytes in all, and counts the rest as dropped.
+    mutating func append(_ bytes: UnsafeRawBufferPointer, limit: Int) {
+        let room = max(limit - kept.count, 0)
+        if bytes.count <= room {
+            kept.append(contentsOf: bytes)
+        } else {
+            kept.append(contentsOf: bytes.prefix(room))
+            droppedByteCount += bytes.count - room
+        }
+    }
+
     /// The output as UTF-8 with invalid bytes replaced, plus a closing note when it was capped.
     var text: String {
         guard droppedByteCount > 0 else { return String(decoding: kept, as: UTF8.self) }
@@ -243,15 +254,7 @@ enum BashProcess {
         var output = BashCapturedOutput()
         do {
             for try await buffer in stream {
-                buffer.withUnsafeBytes { bytes in
-                    let room = max(limit - output.kept.count, 0)
-                    if bytes.count <= room {
-                        output.kept.append(contentsOf: bytes)
-                    } else {
-                        output.kept.append(contentsOf: bytes.prefix(room))
-                        output.droppedByteCount += bytes.count - room
-                    }
-                }
+                buffer.withUnsafeBytes { output.append($0, limit: limit) }
             }
         } catch {
             output.readFailure = "\(error)"
