@@ -78,6 +78,7 @@ struct ModulesCommand: AsyncParsableCommand {
         "common.Http": "modules/http.md",
         "common.FileIO": "modules/fileio.md",
         "common.Notify": "modules/notify.md",
+        "common.Ssh": "modules/ssh.md",
     ]
 
     /// The module reference in Markdown.

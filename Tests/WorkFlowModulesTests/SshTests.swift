@@ -144,7 +144,8 @@ struct SshTests {
             ["host": "127.0.0.1", "port": String(port), "username": "nobody", "password": "x"], .standalone())
         #expect(output.error == "cannot connect to 127.0.0.1:\(port): Connection refused")
         #expect(output.result == ["status": false, "error": .string("cannot connect to 127.0.0.1:\(port): Connection refused")])
-        #expect(ContinuousClock.now - started < .seconds(2))
+        // Far below the 30 s connect timeout; loose, because a loaded 2-core machine is slow to schedule.
+        #expect(ContinuousClock.now - started < .seconds(10))
     }
 
     @Test("a host name that does not resolve is an error naming it")
@@ -234,16 +235,20 @@ struct SshTests {
     func runTimesOut() async throws {
         try await withConnection { server, context in
             let started = ContinuousClock.now
-            let output = try await call("run", ["cmd": "echo started; echo warming >&2; sleep 5", "timeout": 1], context)
-            #expect(ContinuousClock.now - started < .seconds(3))
-            #expect(output.result == commandResult(-1, "started\n", "warming\ntimed out after 1 s"))
-            #expect(output.error == "command timed out after 1 s; the channel was closed (the remote process may still be running)")
+            let output = try await call("run", ["cmd": "echo started; echo warming >&2; sleep 20", "timeout": 3], context)
+            #expect(ContinuousClock.now - started < .seconds(15))
+            // The output so far is kept; on a starved machine the echo may not have arrived within the 3 s.
+            #expect(output.result["status"] == false)
+            #expect(output.result["exit_code"] == -1)
+            #expect(["started\n", ""].contains(output.result["stdout"]?.stringValue))
+            #expect(["warming\ntimed out after 3 s", "timed out after 3 s"].contains(output.result["stderr"]?.stringValue))
+            #expect(output.error == "command timed out after 3 s; the channel was closed (the remote process may still be running)")
             let again = try await call("run", ["cmd": "echo again"], context)
             #expect(again == .success(commandResult(0, "again\n", "")))
         }
     }
 
-    @Test("cancelling the task of a running command returns within a second, and the connection stays usable")
+    @Test("cancelling the task of a running command returns at once, and the connection stays usable")
     func cancellationStopsARunningCommand() async throws {
         try await withConnection { server, context in
             let marker = server.folder.appendingPathComponent("running").path
@@ -254,7 +259,8 @@ struct SshTests {
             let cancelled = ContinuousClock.now
             task.cancel()
             let outcome = await task.result
-            #expect(ContinuousClock.now - cancelled < .seconds(1))
+            // Loose for a loaded machine; without the cancel it would wait for the whole sleep 30.
+            #expect(ContinuousClock.now - cancelled < .seconds(8))
             #expect(throws: CancellationError.self) { try outcome.get() }
             let again = try await call("run", ["cmd": "echo again"], context)
             #expect(again == .success(commandResult(0, "again\n", "")))
