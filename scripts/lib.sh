@@ -49,7 +49,17 @@ ensure_module_runtime() {
 # environment under .build (pinned versions). Exports WORKFLOW_TEST_VENV for the tests.
 TEST_PYTHON_PACKAGES="httpbin==0.10.4 gunicorn==27.0.1 aiosmtpd==1.4.6 werkzeug==3.1.9 flask==3.1.3"
 ensure_integration_test_servers() {
+    # The tests run their own sshd. When this script is what installs openssh-server, the
+    # system's ssh service that Debian starts with it is stopped and disabled again, so the
+    # machine does not begin accepting SSH logins (the test user's among them) on port 22.
+    local had_sshd=1
+    dpkg-query -W -f='${Status}' openssh-server 2>/dev/null | grep -q "install ok installed" || had_sshd=0
     ensure_apt_packages openssh-server openssl python3 python3-venv
+    if [ "$had_sshd" -eq 0 ] && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+        local sudo=""
+        [ "$(id -u)" -ne 0 ] && sudo="sudo"
+        $sudo systemctl disable --now ssh.service >/dev/null 2>&1 || true
+    fi
     local venv="${WORKFLOW_TEST_VENV:-$PWD/.build/test-venv}"
     local stamp="$venv/.workflow-packages"
     if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$TEST_PYTHON_PACKAGES" ]; then

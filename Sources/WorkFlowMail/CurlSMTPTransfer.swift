@@ -113,6 +113,11 @@ final class CurlSMTPTransfer: @unchecked Sendable {
         let milliseconds = max(1, server.timeout.wholeMillisecondsRoundedUp)
         try set(CURLOPT_TIMEOUT_MS, milliseconds)
         try set(CURLOPT_CONNECTTIMEOUT_MS, milliseconds)
+        // The connection is closed (QUIT sent) when the transfer ends, on the SMTP thread and within
+        // the timeout, rather than cached and closed later by curl_multi_cleanup wherever the last
+        // reference goes, waiting up to curl's default 120 s for the answer to QUIT.
+        try set(CURLOPT_FORBID_REUSE, 1)
+        try set(CURLOPT_SERVER_RESPONSE_TIMEOUT, max(1, (milliseconds + 999) / 1000))
         switch server.security {
         case .none: try set(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
         case .startTLS: try set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))

@@ -255,7 +255,11 @@ struct SshTests {
             let module = self.module
             let task = Task { try await module.call("run", params: ["cmd": .string("touch \(marker); sleep 30")], context: context) }
             // Readiness probe: the remote command has started once its marker file exists.
-            while !FileManager.default.fileExists(atPath: marker) { try await Task.sleep(for: .milliseconds(20)) }
+            let startedBy = ContinuousClock.now + .seconds(30)
+            while !FileManager.default.fileExists(atPath: marker) {
+                try #require(ContinuousClock.now < startedBy, "the remote command never started")
+                try await Task.sleep(for: .milliseconds(20))
+            }
             let cancelled = ContinuousClock.now
             task.cancel()
             let outcome = await task.result
@@ -363,17 +367,18 @@ struct SshTests {
         }
     }
 
-    @Test("a workflow that forgets disconnect still has its connection closed when the run ends")
+    @Test("a workflow that logs in with @sys.ssh_key and forgets disconnect has its connection closed when the run ends")
     func runEndClosesTheConnection() async throws {
         try await withSshServer { server in
             let spy = SessionSpy()
-            let executor = Executor(registry: ModuleRegistry([SshModule(), spy]))
+            let keys = InMemorySystemVariables(["ssh_key": SystemVariable(value: .string(server.key("id_ed25519")))])
+            let executor = Executor(registry: ModuleRegistry([SshModule(), spy]), systemVariables: keys)
             let workflow = try Workflow(
                 json: """
                     {"procedures": [
                       {"name": "login", "mod": "common.Ssh", "method": "connect", "params": {
                         "host": "127.0.0.1", "port": \(server.port), "username": "\(SshTestPrograms.currentUser)",
-                        "key_file": "\(server.key("id_ed25519"))", "known_hosts_file": "\(server.knownHostsFile)"}},
+                        "key_file": "@sys.ssh_key", "known_hosts_file": "\(server.knownHostsFile)"}},
                       {"name": "hello", "mod": "common.Ssh", "method": "run", "params": {"cmd": "echo hello"}},
                       {"name": "peek", "mod": "test.SessionSpy", "method": "grab"}
                     ]}
@@ -384,7 +389,7 @@ struct SshTests {
             let connection = try #require(spy.grabbed as? SshConnection)
             #expect(!connection.isOpen)
             // The server saw the goodbye that closing sends (polling its log: it writes the line a moment later).
-            let deadline = ContinuousClock.now + .seconds(3)
+            let deadline = ContinuousClock.now + .seconds(10)
             while !server.server.log().contains("Received disconnect from 127.0.0.1") && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }
@@ -403,11 +408,11 @@ struct SshTests {
             ("connect", ["host": "h", "password": "p"], "params.username: is required"),
             ("connect", ["host": "h", "username": "u"], "params.password: is required when key_file is not given (give password or key_file)"),
             ("connect", ["host": "h", "username": "u", "password": "p", "port": 70000], "params.port: expected a port number from 1 to 65535, got number 70000"),
-            ("connect", ["host": "h", "username": "u", "password": "p", "timeout": 0], "params.timeout: expected a positive number of seconds, got number 0.0"),
+            ("connect", ["host": "h", "username": "u", "password": "p", "timeout": 0], "params.timeout: expected a positive number of seconds up to 604800 (a week), got number 0"),
             ("connect", ["host": "h", "username": "u", "password": "p", "known_hosts": "maybe"],
              #"params.known_hosts: expected one of "accept-new", "strict", "off", got string "maybe""#),
             ("run", [:], "params.cmd: is required"),
-            ("run", ["cmd": "x", "timeout": "soon"], #"params.timeout: expected an integer, got string "soon""#),
+            ("run", ["cmd": "x", "timeout": "soon"], #"params.timeout: expected a number, got string "soon""#),
             ("run_script", ["script_path": "/x", "args": ["a", true]], "params.args[1]: expected a string or a number, got boolean true"),
             ("run_script", ["script_path": "/x", "args": 3], "params.args: expected a string or an array of strings, got number 3"),
             ("upload", ["local_path": "/a"], "params.remote_path: is required"),

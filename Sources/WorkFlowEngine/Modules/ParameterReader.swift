@@ -109,6 +109,19 @@ public struct ParameterReader: Sendable {
         throw mismatch(name, expected: "a number", got: v)
     }
 
+    /// The longest timeout a module accepts: a week. Larger values would overflow the clocks' arithmetic.
+    public static let maxTimeoutSeconds: Double = 7 * 24 * 3600
+
+    /// A timeout in seconds: a positive number (fractions allowed) of at most a week.
+    public func timeoutSeconds(_ name: String = "timeout", default fallback: Double) throws(ParameterError) -> Double {
+        let seconds = try double(name, default: fallback)
+        guard seconds > 0, seconds <= Self.maxTimeoutSeconds else {
+            throw ParameterError(
+                path: name, message: "expected a positive number of seconds up to \(Int(Self.maxTimeoutSeconds)) (a week), got \(Self.describe(value(name) ?? .double(seconds)))")
+        }
+        return seconds
+    }
+
     public func optionalDouble(_ name: String) throws(ParameterError) -> Double? {
         guard value(name) != nil else { return nil }
         return try double(name, default: 0)

@@ -10,7 +10,8 @@ public struct SecretMasker: Sendable, Equatable {
 
     /// Name fragments that mark a parameter as secret, compared case-insensitively.
     public static let sensitiveNameFragments = [
-        "password", "passwd", "pwd", "passphrase", "secret", "token", "api_key", "apikey", "private_key", "credential",
+        "password", "passwd", "pwd", "passphrase", "secret", "token", "api_key", "apikey", "api-key", "private_key", "credential",
+        "authorization", "bearer", "cookie",
     ]
 
     /// Literal secret values; shorter than 3 characters are ignored so that masking stays readable.

@@ -57,6 +57,7 @@ enum HTTPTransport {
 
     /// Sends `request`, following redirects when asked, within the request's timeout overall.
     static func send(_ request: OutboundRequest) async throws(TransportFailure) -> InboundResponse {
+        // Timeouts are at most a week (ParameterReader.timeoutSeconds), far from overflowing.
         let deadline = NIODeadline.now() + .nanoseconds(Int64(request.timeout.components.seconds) * 1_000_000_000
             + request.timeout.components.attoseconds / 1_000_000_000)
         let tls = try tlsConfiguration(for: request)
@@ -119,10 +120,20 @@ enum HTTPTransport {
             next.body = nil
             next.headers.removeAll { ["content-type", "content-length", "transfer-encoding"].contains($0.name.lowercased()) }
         }
-        if target.host?.lowercased() != request.url.host?.lowercased() {
-            next.headers.removeAll { $0.name.lowercased() == "authorization" }
+        if !keepsCredentials(from: request.url, to: target) {
+            next.headers.removeAll { ["authorization", "cookie"].contains($0.name.lowercased()) }
         }
         return next
+    }
+
+    /// Credentials follow a redirect only to the same origin, or from http to https on the same
+    /// host with default ports (never from https down to http, never to another host or port).
+    private static func keepsCredentials(from source: URL, to target: URL) -> Bool {
+        guard source.host?.lowercased() == target.host?.lowercased() else { return false }
+        let from = source.scheme?.lowercased() ?? "", to = target.scheme?.lowercased() ?? ""
+        func port(_ url: URL, _ scheme: String) -> Int { url.port ?? (scheme == "https" ? 443 : 80) }
+        if from == to { return port(source, from) == port(target, to) }
+        return from == "http" && to == "https" && source.port == nil && target.port == nil
     }
 
     private static func tlsConfiguration(for request: OutboundRequest) throws(TransportFailure) -> TLSConfiguration? {

@@ -21,7 +21,7 @@ public struct HttpModule: Module {
             throw UnknownMethodError(module: Self.moduleDescriptor.name, method: method, available: Self.moduleDescriptor.methods.map(\.name))
         }
         let request = try Self.request(verb, params)
-        return await Self.perform(request, context: context)
+        return try await Self.perform(request, context: context)
     }
 
     /// Reads the parameters every method shares into a request; errors name the parameter.
@@ -59,9 +59,10 @@ public struct HttpModule: Module {
     }
 
     /// Sends `request` and shapes the answer as the seed did, with `error` when it failed.
-    static func perform(_ request: OutboundRequest, context: StepContext) async -> ModuleOutput {
+    /// Throws only `CancellationError`, when the run was cancelled while waiting.
+    static func perform(_ request: OutboundRequest, context: StepContext) async throws(CancellationError) -> ModuleOutput {
         let logger = context.logger
-        let target = "\(request.method.rawValue) \(request.url.absoluteString)"
+        let target = "\(request.method.rawValue) \(HTTPParameters.redacted(request.url))"
         logger.info("Sending \(target)")
         do {
             let response = try await HTTPTransport.send(request)
@@ -78,6 +79,7 @@ public struct HttpModule: Module {
             }
             return .success(.object(result))
         } catch {
+            if Task.isCancelled { throw CancellationError() }
             logger.error("\(target) failed: \(error.description)")
             let result: JSONObject = [
                 "status": false, "status_code": 0, "data": .null, "headers": .object([:]), "error": .string(error.description),
@@ -138,10 +140,7 @@ enum HTTPParameters {
     }
 
     static func timeout(_ reader: ParameterReader) throws(ParameterError) -> Duration {
-        let seconds = try reader.double("timeout", default: Double(HttpModule.defaultTimeoutSeconds))
-        guard seconds > 0, seconds.isFinite else {
-            throw ParameterError(path: "timeout", message: "expected a positive number of seconds, got \(seconds)")
-        }
+        let seconds = try reader.timeoutSeconds(default: Double(HttpModule.defaultTimeoutSeconds))
         return .milliseconds(Int64((seconds * 1000).rounded()))
     }
 
@@ -232,6 +231,19 @@ enum HTTPParameters {
             }
         }
         return object
+    }
+
+    /// `url` for logs and errors: no password in its user part, and secret-looking query values
+    /// (`token=`, `api_key=`, ...) masked.
+    static func redacted(_ url: URL) -> String {
+        guard var parts = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return url.absoluteString }
+        if parts.password != nil { parts.password = SecretMasker.mask }
+        if let items = parts.percentEncodedQueryItems, items.contains(where: { SecretMasker.isSensitive(name: $0.name) }) {
+            parts.percentEncodedQueryItems = items.map {
+                SecretMasker.isSensitive(name: $0.name) ? URLQueryItem(name: $0.name, value: SecretMasker.mask) : $0
+            }
+        }
+        return parts.string ?? url.absoluteString
     }
 
     /// The body as JSON when it parses as JSON (what the seed's `resp.json()` attempt did), else as text.

@@ -65,10 +65,7 @@ extension NotifyModule {
         guard (1...65_535).contains(port) else {
             throw ParameterError(path: "smtp_port", message: "expected a port number from 1 to 65535, got \(port)")
         }
-        let timeout = try reader.double("timeout", default: Double(defaultSMTPTimeout))
-        guard timeout > 0, timeout.isFinite else {
-            throw ParameterError(path: "timeout", message: "expected a positive number of seconds, got \(timeout)")
-        }
+        let timeout = try reader.timeoutSeconds(default: Double(defaultSMTPTimeout))
         let caFile = try reader.optionalString("ca_file")
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
             throw ParameterError(path: "ca_file", message: "no readable file at \(caFile)")

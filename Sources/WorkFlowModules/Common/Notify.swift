@@ -44,7 +44,7 @@ extension NotifyModule {
         request.body = Array(JSONWriter.string(from: body).utf8)
         request.setDefaultHeader("Content-Type", "application/json")
 
-        let output = await HttpModule.perform(request, context: context)
+        let output = try await HttpModule.perform(request, context: context)
         // The seed answered `{"status"}` alone; the code and the answer's body are kept too, and
         // the response headers are left out as webhooks rarely need them.
         guard case .object(var result) = output.result else { return output }

@@ -23,10 +23,7 @@ extension SshModule {
         guard (1...65_535).contains(port) else {
             throw ParameterError(path: "port", message: "expected a port number from 1 to 65535, got number \(port)")
         }
-        let timeout = try reader.double("timeout", default: Double(defaultTimeoutSeconds))
-        guard timeout > 0, timeout.isFinite else {
-            throw ParameterError(path: "timeout", message: "expected a positive number of seconds, got number \(timeout)")
-        }
+        let timeout = try reader.timeoutSeconds(default: Double(defaultTimeoutSeconds))
         let policyText = try reader.string("known_hosts", default: SshHostKeyPolicy.acceptNew.rawValue)
         guard let policy = SshHostKeyPolicy(rawValue: policyText) else {
             throw ParameterError(
@@ -55,10 +52,8 @@ extension SshModule {
     }
 
     static func commandLimits(_ reader: ParameterReader) throws(ParameterError) -> CommandLimits {
-        let timeout = try reader.int("timeout", default: defaultTimeoutSeconds)
-        guard timeout > 0 else {
-            throw ParameterError(path: "timeout", message: "expected a positive number of seconds, got number \(timeout)")
-        }
+        // Whole seconds, as the seed's int(); a fraction is rounded up.
+        let timeout = Int(try reader.timeoutSeconds(default: Double(defaultTimeoutSeconds)).rounded(.up))
         let maxOutput = try reader.int("max_output", default: defaultMaxOutputBytes)
         guard maxOutput >= 0 else {
             throw ParameterError(path: "max_output", message: "expected a number of bytes (0 or more), got number \(maxOutput)")

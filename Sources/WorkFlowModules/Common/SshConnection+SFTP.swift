@@ -12,7 +12,9 @@ extension SshConnection {
     /// With `preserveMode`, the remote file gets the local file's permission bits.
     func upload(localPath: String, remotePath: String, preserveMode: Bool) async throws(SshError) -> Int64 {
         try await perform { abort throws(SshError) in
-            try self.uploadOnQueue(localPath: localPath, remotePath: remotePath, preserveMode: preserveMode, abort: abort)
+            try self.forgettingSFTPWhenInterrupted { () throws(SshError) in
+                try self.uploadOnQueue(localPath: localPath, remotePath: remotePath, preserveMode: preserveMode, abort: abort)
+            }
         }
     }
 
@@ -20,7 +22,9 @@ extension SshConnection {
     /// temporary file beside `localPath`, renamed into place only when complete.
     func download(remotePath: String, localPath: String) async throws(SshError) -> Int64 {
         try await perform { abort throws(SshError) in
-            try self.downloadOnQueue(remotePath: remotePath, localPath: localPath, abort: abort)
+            try self.forgettingSFTPWhenInterrupted { () throws(SshError) in
+                try self.downloadOnQueue(remotePath: remotePath, localPath: localPath, abort: abort)
+            }
         }
     }
 
@@ -138,6 +142,19 @@ extension SshConnection {
             if remoteOpen { closeRemote(handle) }
             if localOpen { closeDescriptor(fd) }
             unlink(partial)
+            throw error
+        }
+    }
+
+    /// Runs an SFTP operation and, when a timeout or cancel cut it off, forgets the SFTP session:
+    /// libssh2 1.10 keeps a half-done non-blocking call's state (its request id) in the session,
+    /// and the next call would take that old reply as its own (an upload to B writing into A).
+    /// The next transfer starts a fresh session; the abandoned one goes with the connection.
+    private func forgettingSFTPWhenInterrupted<T>(_ operation: () throws(SshError) -> T) throws(SshError) -> T {
+        do {
+            return try operation()
+        } catch {
+            if error.kind == .timeout || error.kind == .cancelled { sftp = nil }
             throw error
         }
     }
