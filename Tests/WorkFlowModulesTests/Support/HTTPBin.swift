@@ -28,7 +28,7 @@ struct HTTPBin: Sendable {
         defer { try? FileManager.default.removeItem(at: folder) }
         let certificate = folder.appendingPathComponent("cert.pem").path
         let key = folder.appendingPathComponent("key.pem").path
-        try runOpenSSL([
+        try await runTool("/usr/bin/openssl", [
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
             "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", key, "-out", certificate,
         ])
@@ -48,17 +48,6 @@ struct HTTPBin: Sendable {
                 try await body(HTTPBin(base: "http://127.0.0.1:\(plainPort)", tlsBase: "https://127.0.0.1:\(tlsPort)", certificateFile: certificate))
             }
         }
-    }
-
-    private static func runOpenSSL(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw LocalServerError(message: "openssl \(arguments.first ?? "") failed") }
     }
 }
 

@@ -174,13 +174,31 @@ actor LocalServer {
         String(((try? String(contentsOf: logFile, encoding: .utf8)) ?? "").suffix(4000))
     }
 
-    /// Kills the server (and its process group's workers started by it) and waits for it to exit.
+    /// The processes whose parent is `pid`, read from /proc.
+    private static func children(of pid: Int32) -> [Int32] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return entries.compactMap { entry -> Int32? in
+            guard let candidate = Int32(entry),
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return nil }
+            // After "pid (name) " come the state and the parent's pid.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == pid ? candidate : nil
+        }
+    }
+
+    /// Kills the server (and the processes it started) and waits for it to exit.
     ///
     /// SIGKILL, not SIGTERM: children started from Swift concurrency's threads inherit a signal
     /// mask that blocks SIGTERM, so they would not see it.
     func stop() async {
         guard !stopped else { return }
         stopped = true
+        // Children first (gunicorn's worker, sshd's per-connection processes): they inherit the
+        // descriptor through which Foundation learns that the server ended, so a child left
+        // running would hold up `exited` until it noticed its parent was gone (up to 30 s).
+        for child in Self.children(of: process.processIdentifier) { kill(child, SIGKILL) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         for await _ in exited {}
         try? FileManager.default.removeItem(at: logFile)
@@ -200,4 +218,36 @@ nonisolated(nonsending) func withLocalServer<T>(
         await server.stop()
         throw error
     }
+}
+
+/// Runs a helper program to its end and returns its output; a non-zero exit throws with it.
+///
+/// The output goes to a file, not a pipe: a server that another test starts meanwhile would
+/// inherit the pipe's write end and keep it open, and reading to the end would never finish.
+@discardableResult
+func runTool(_ program: String, _ arguments: [String]) async throws -> String {
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("workflow-test-tool-\(UUID().uuidString).log")
+    _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: output) }
+    let handle = try FileHandle(forWritingTo: output)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: program)
+    process.arguments = arguments
+    process.standardOutput = handle
+    process.standardError = handle
+    process.standardInput = FileHandle.nullDevice
+    let (exited, exit) = AsyncStream<Int32>.makeStream()
+    process.terminationHandler = { process in
+        exit.yield(process.terminationStatus)
+        exit.finish()
+    }
+    try process.run()
+    try? handle.close()
+    var status: Int32 = -1
+    for await code in exited { status = code }
+    let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+    guard status == 0 else {
+        throw LocalServerError(message: "\(program) \(arguments.joined(separator: " ")) exited with \(status): \(text)")
+    }
+    return text
 }

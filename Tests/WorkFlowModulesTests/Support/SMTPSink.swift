@@ -75,7 +75,7 @@ struct SMTPSink {
         do {
             let script = folder.appendingPathComponent("sink.py")
             try sinkScript.write(to: script, atomically: true, encoding: .utf8)
-            try await runProgram("/usr/bin/openssl", [
+            try await runTool("/usr/bin/openssl", [
                 "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
                 "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
                 "-keyout", folder.appendingPathComponent("key.pem").path, "-out", folder.appendingPathComponent("cert.pem").path,
@@ -121,30 +121,6 @@ nonisolated(nonsending) func withSMTPSink<T>(
     } catch {
         await sink.stop()
         throw error
-    }
-}
-
-/// Runs a program to its end; throws with its output when it fails.
-private func runProgram(_ path: String, _ arguments: [String]) async throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    process.standardInput = FileHandle.nullDevice
-    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-        do {
-            try process.run()
-        } catch {
-            process.terminationHandler = nil
-            continuation.resume(throwing: error)
-        }
-    }
-    guard status == 0 else {
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        throw LocalServerError(message: "\(path) exited with status \(status): \(text)")
     }
 }
 

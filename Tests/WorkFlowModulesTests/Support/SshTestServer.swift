@@ -135,35 +135,3 @@ func withSshServer<T>(
         try await body(SshTestServer(folder: folder, server: server, hostKeyFingerprint: fingerprint))
     }
 }
-
-/// Runs a helper program to its end and returns its output; a non-zero exit throws with it.
-///
-/// The output goes to a file, not a pipe: a server that another test starts meanwhile would
-/// inherit the pipe's write end and keep it open, and reading to the end would never finish.
-@discardableResult
-func runTool(_ program: String, _ arguments: [String]) async throws -> String {
-    let output = FileManager.default.temporaryDirectory.appendingPathComponent("workflow-test-tool-\(UUID().uuidString).log")
-    _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: output) }
-    let handle = try FileHandle(forWritingTo: output)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: program)
-    process.arguments = arguments
-    process.standardOutput = handle
-    process.standardError = handle
-    process.standardInput = FileHandle.nullDevice
-    let (exited, exit) = AsyncStream<Int32>.makeStream()
-    process.terminationHandler = { process in
-        exit.yield(process.terminationStatus)
-        exit.finish()
-    }
-    try process.run()
-    try? handle.close()
-    var status: Int32 = -1
-    for await code in exited { status = code }
-    let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-    guard status == 0 else {
-        throw LocalServerError(message: "\(program) \(arguments.joined(separator: " ")) exited with \(status): \(text)")
-    }
-    return text
-}
